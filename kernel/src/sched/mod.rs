@@ -1,0 +1,180 @@
+//! The scheduler: threads, one run queue, wait queues and timers.
+//!
+//! The kernel is uniprocessor for now, and not preemptible in kernel mode: a thread runs until
+//! it blocks, yields, exits, or (later, for user threads) its time slice ends on a return to
+//! user mode. The locks are spinlocks that stay correct on SMP; what would change for SMP is a
+//! run queue and a current thread per CPU.
+//!
+//! Lock order: `SCHED` is a leaf below the wait-queue locks; no lock is held across a switch
+//! except by the switching code itself (interrupts stay off across it).
+
+pub mod thread;
+pub mod timer;
+pub mod waitqueue;
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+pub use thread::{State, Thread};
+pub use waitqueue::WaitQueue;
+
+use crate::arch::x86_64::trap::TrapFrame;
+use crate::arch::x86_64::{context, cpu, gdt, percpu};
+use crate::sync::IrqSpinLock;
+
+/// Ticks in a time slice.
+const SLICE_TICKS: u64 = 10;
+
+struct Sched {
+    run_queue: VecDeque<Arc<Thread>>,
+    current: Option<Arc<Thread>>,
+    idle: Option<Arc<Thread>>,
+    /// A thread that exited; freed by whoever runs next (it cannot free its own stack).
+    reap: Option<Arc<Thread>>,
+}
+
+static SCHED: IrqSpinLock<Sched> = IrqSpinLock::new(Sched { run_queue: VecDeque::new(), current: None, idle: None, reap: None });
+static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+
+/// Turns the boot flow into thread 0 and creates the idle thread.
+pub fn init() {
+    let boot = Thread::bootstrap();
+    let idle = Thread::new_kernel("idle", idle_loop).expect("no memory for the idle thread");
+    let mut s = SCHED.lock();
+    s.current = Some(boot);
+    s.idle = Some(idle);
+}
+
+fn idle_loop() {
+    loop {
+        schedule();
+        cpu::disable_interrupts();
+        if SCHED.lock().run_queue.is_empty() {
+            cpu::enable_and_halt();
+        }
+    }
+}
+
+/// The running thread.
+pub fn current() -> Arc<Thread> {
+    SCHED.lock().current.clone().expect("scheduler not initialised")
+}
+
+/// Creates a kernel thread running `f` and makes it runnable.
+pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Option<Arc<Thread>> {
+    let t = Thread::new_kernel(name, f)?;
+    make_runnable(t.clone());
+    Some(t)
+}
+
+fn make_runnable(t: Arc<Thread>) {
+    SCHED.lock().run_queue.push_back(t);
+    NEED_RESCHED.store(true, Ordering::Relaxed);
+}
+
+/// Makes a blocked thread runnable again; no effect on threads that are not blocked. Safe to
+/// call from interrupt handlers.
+pub fn wake(t: &Arc<Thread>) -> bool {
+    if t.transition(State::Blocked, State::Runnable) {
+        make_runnable(t.clone());
+        true
+    } else {
+        false
+    }
+}
+
+/// Gives up the CPU to the next runnable thread, if any.
+pub fn yield_now() {
+    schedule();
+}
+
+/// Ends the current thread.
+pub fn exit_current() -> ! {
+    current().set_state(State::Dead);
+    schedule();
+    unreachable!("a dead thread was scheduled again");
+}
+
+/// Picks the next thread and switches to it. The current thread goes back on the run queue if
+/// it is still running; a blocked one stays wherever its waker will find it.
+pub fn schedule() {
+    let irq = cpu::irq_save();
+    let switch = {
+        let mut s = SCHED.lock();
+        NEED_RESCHED.store(false, Ordering::Relaxed);
+        let prev = s.current.take().expect("scheduler not initialised");
+        let prev_state = prev.state();
+        if prev_state == State::Running && !prev.is_idle() {
+            prev.set_state(State::Runnable);
+            s.run_queue.push_back(prev.clone());
+        }
+        let next = match s.run_queue.pop_front() {
+            Some(t) => t,
+            None => s.idle.clone().expect("no idle thread"),
+        };
+        next.set_state(State::Running);
+        if Arc::ptr_eq(&next, &prev) {
+            s.current = Some(next);
+            None
+        } else {
+            gdt::set_kernel_stack(next.kstack_top());
+            percpu::set_kernel_rsp(next.kstack_top());
+            let save = prev.saved_rsp_ptr();
+            let next_rsp = next.saved_rsp();
+            s.current = Some(next);
+            // The Arc keeping `prev` alive travels with it: on its own stack while it sleeps,
+            // or in `reap` if it will never run again.
+            let keep = if prev_state == State::Dead {
+                s.reap = Some(prev);
+                None
+            } else {
+                Some(prev)
+            };
+            Some((save, next_rsp, keep))
+        }
+    };
+    if let Some((save, next_rsp, keep)) = switch {
+        // SAFETY: interrupts are off; `save` points into `prev`, kept alive by `keep` or
+        // `reap`; `next_rsp` was saved by `next`'s last switch or built by `init_stack`.
+        unsafe { context::switch(save, next_rsp) };
+        drop(keep);
+        finish_switch();
+    }
+    cpu::irq_restore(irq);
+}
+
+/// Runs on the new thread after every switch: frees a thread that exited.
+pub(crate) fn finish_switch() {
+    let dead = SCHED.lock().reap.take();
+    drop(dead);
+}
+
+/// Called by the timer interrupt.
+pub fn timer_tick() {
+    if crate::time::ticks() % SLICE_TICKS == 0 && !SCHED.lock().run_queue.is_empty() {
+        NEED_RESCHED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The checks on every return to user mode: rescheduling now, signal delivery later.
+pub fn return_to_user_checks(_frame: &mut TrapFrame) {
+    if NEED_RESCHED.load(Ordering::Relaxed) {
+        schedule();
+    }
+}
+
+/// An exception in user mode. Until signals exist, the faulting thread ends with a diagnostic.
+pub fn user_exception(frame: &mut TrapFrame) {
+    let t = current();
+    crate::println!(
+        "keel: thread {} ({}) killed by {} at RIP {:#x} (error code {:#x}, CR2 {:#x})",
+        t.tid(),
+        t.name(),
+        crate::arch::x86_64::trap::exception_name(frame.vector),
+        frame.rip,
+        frame.error_code,
+        cpu::cr2()
+    );
+    exit_current();
+}

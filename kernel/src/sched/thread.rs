@@ -1,0 +1,155 @@
+//! Threads: a kernel stack, a saved stack pointer, a state, and what to run first.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
+use crate::arch::x86_64::context;
+use crate::mm::kstack::KernelStack;
+
+/// A thread's scheduling state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum State {
+    /// On the run queue.
+    Runnable = 0,
+    /// On the CPU.
+    Running = 1,
+    /// Waiting for a wake-up (on a wait queue, a timer or both).
+    Blocked = 2,
+    /// Exited; never runs again.
+    Dead = 3,
+}
+
+type Entry = Box<dyn FnOnce() + Send>;
+
+/// A kernel thread (user threads will add their process and user context).
+pub struct Thread {
+    tid: u32,
+    name: spin::Mutex<[u8; 16]>,
+    state: AtomicU8,
+    saved_rsp: UnsafeCell<u64>,
+    kstack: Option<KernelStack>,
+    kstack_top: u64,
+    entry: spin::Mutex<Option<Entry>>,
+    idle: bool,
+}
+
+// SAFETY: `saved_rsp` is only touched by the scheduler with interrupts off, while the thread is
+// not running (or by the thread itself inside the switch).
+unsafe impl Sync for Thread {}
+// SAFETY: as above; everything else is atomics, locks or immutable.
+unsafe impl Send for Thread {}
+
+static NEXT_TID: AtomicU32 = AtomicU32::new(1);
+
+impl Thread {
+    fn make(name: &str, kstack: Option<KernelStack>, top: u64, entry: Option<Entry>, idle: bool) -> Thread {
+        let mut n = [0u8; 16];
+        let len = name.len().min(15);
+        n[..len].copy_from_slice(&name.as_bytes()[..len]);
+        Thread {
+            tid: if idle { 0 } else { NEXT_TID.fetch_add(1, Ordering::Relaxed) },
+            name: spin::Mutex::new(n),
+            state: AtomicU8::new(State::Runnable as u8),
+            saved_rsp: UnsafeCell::new(0),
+            kstack,
+            kstack_top: top,
+            entry: spin::Mutex::new(entry),
+            idle,
+        }
+    }
+
+    /// The thread that booted the kernel, on the boot stack.
+    pub(super) fn bootstrap() -> Arc<Thread> {
+        extern "C" {
+            static boot_stack_top: u8;
+        }
+        let top = core::ptr::addr_of!(boot_stack_top) as u64;
+        let t = Thread::make("kmain", None, top, None, false);
+        t.set_state(State::Running);
+        Arc::new(t)
+    }
+
+    /// A new thread that will run `f` on its own kernel stack once scheduled.
+    pub fn new_kernel(name: &str, f: impl FnOnce() + Send + 'static) -> Option<Arc<Thread>> {
+        let stack = KernelStack::new()?;
+        let top = stack.top();
+        let t = Arc::new(Thread::make(name, Some(stack), top, Some(Box::new(f)), name == "idle"));
+        // SAFETY: `top` is the aligned top of the freshly mapped stack.
+        let rsp = unsafe { context::init_stack(top, 0) };
+        // SAFETY: the thread has never run, so nothing else reads its saved RSP yet.
+        unsafe { *t.saved_rsp.get() = rsp };
+        Some(t)
+    }
+
+    /// Thread id (0 for idle).
+    pub fn tid(&self) -> u32 {
+        self.tid
+    }
+
+    /// The name (as `prctl(PR_SET_NAME)` will set it).
+    pub fn name(&self) -> alloc::string::String {
+        let n = self.name.lock();
+        let len = n.iter().position(|&b| b == 0).unwrap_or(16);
+        alloc::string::String::from_utf8_lossy(&n[..len]).into_owned()
+    }
+
+    /// Current state.
+    pub fn state(&self) -> State {
+        match self.state.load(Ordering::Acquire) {
+            0 => State::Runnable,
+            1 => State::Running,
+            2 => State::Blocked,
+            _ => State::Dead,
+        }
+    }
+
+    /// Sets the state.
+    pub fn set_state(&self, s: State) {
+        self.state.store(s as u8, Ordering::Release);
+    }
+
+    /// Atomically moves from `from` to `to`; false if the state was not `from`.
+    pub fn transition(&self, from: State, to: State) -> bool {
+        self.state.compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    pub(super) fn is_idle(&self) -> bool {
+        self.idle
+    }
+
+    /// Top of the kernel stack (loaded into TSS.rsp0 while this thread runs).
+    pub fn kstack_top(&self) -> u64 {
+        self.kstack_top
+    }
+
+    /// The kernel stack, if the thread has its own (all but the boot thread).
+    pub fn kstack(&self) -> Option<&KernelStack> {
+        self.kstack.as_ref()
+    }
+
+    pub(super) fn saved_rsp_ptr(&self) -> *mut u64 {
+        self.saved_rsp.get()
+    }
+
+    pub(super) fn saved_rsp(&self) -> u64 {
+        // SAFETY: called by the scheduler with interrupts off while the thread is not running.
+        unsafe { *self.saved_rsp.get() }
+    }
+}
+
+/// First code of every new thread (called by `thread_trampoline`).
+#[no_mangle]
+extern "C" fn thread_start(_arg: u64) -> ! {
+    super::finish_switch();
+    crate::arch::x86_64::cpu::enable_interrupts();
+    let me = super::current();
+    let entry = me.entry.lock().take();
+    drop(me);
+    if let Some(f) = entry {
+        f();
+    }
+    super::exit_current()
+}
