@@ -92,14 +92,20 @@ impl fmt::Display for ElfError {
             Self::SegmentOutOfFile(i) => write!(f, "segment {i} outside the file"),
             Self::FileszExceedsMemsz(i) => write!(f, "segment {i} has p_filesz > p_memsz"),
             Self::BadAlign(i) => write!(f, "segment {i} alignment is not a power of two"),
-            Self::MisalignedSegment(i) => write!(f, "segment {i} vaddr and offset differ mod page size"),
+            Self::MisalignedSegment(i) => {
+                write!(f, "segment {i} vaddr and offset differ mod page size")
+            }
             Self::SegmentOutOfUserSpace(i) => write!(f, "segment {i} outside user space"),
-            Self::SegmentsOverlap(i) => write!(f, "segment {i} overlaps or precedes the previous one"),
+            Self::SegmentsOverlap(i) => {
+                write!(f, "segment {i} overlaps or precedes the previous one")
+            }
             Self::EntryNotExecutable => f.write_str("entry point not in an executable segment"),
             Self::BadInterp => f.write_str("malformed PT_INTERP"),
             Self::BadTls => f.write_str("malformed PT_TLS"),
             Self::PhdrsNotLoaded => f.write_str("program headers not in any loaded segment"),
-            Self::BadLoadBias => f.write_str("load bias not page aligned (or non-zero for ET_EXEC)"),
+            Self::BadLoadBias => {
+                f.write_str("load bias not page aligned (or non-zero for ET_EXEC)")
+            }
             Self::OutOfAddressSpace => f.write_str("image does not fit in user space"),
             Self::BelowMinAddress => f.write_str("image maps below the minimum user address"),
         }

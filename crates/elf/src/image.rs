@@ -62,7 +62,11 @@ pub struct ElfImage<'a> {
 /// Validate `data` as an ELF64 x86_64 executable. See [`ElfError`] for what is checked.
 pub fn parse(data: &[u8]) -> Result<ElfImage<'_>, ElfError> {
     let ident = raw::bytes(data, 0, 16).map_err(|_| {
-        if data.len() >= 4 && data[..4] != *b"\x7fELF" { ElfError::BadMagic } else { ElfError::Truncated }
+        if data.len() >= 4 && data[..4] != *b"\x7fELF" {
+            ElfError::BadMagic
+        } else {
+            ElfError::Truncated
+        }
     })?;
     if ident[..4] != *b"\x7fELF" {
         return Err(ElfError::BadMagic);
@@ -106,7 +110,9 @@ pub fn parse(data: &[u8]) -> Result<ElfImage<'_>, ElfError> {
         return Err(ElfError::BadPhnum);
     }
     let phoff = usize::try_from(e_phoff).map_err(|_| ElfError::PhdrsOutOfFile)?;
-    let table_end = phoff.checked_add(table_len).ok_or(ElfError::PhdrsOutOfFile)?;
+    let table_end = phoff
+        .checked_add(table_len)
+        .ok_or(ElfError::PhdrsOutOfFile)?;
     if table_end > data.len() {
         return Err(ElfError::PhdrsOutOfFile);
     }
@@ -128,7 +134,9 @@ pub fn parse(data: &[u8]) -> Result<ElfImage<'_>, ElfError> {
             }
             PT_INTERP if interp.is_none() => interp = Some(interp_path(data, &ph)?),
             PT_TLS if tls.is_none() => tls = Some(tls_template(data, &ph)?),
-            PT_GNU_STACK if stack_prot.is_none() => stack_prot = Some(Prot::from_p_flags(ph.p_flags)),
+            PT_GNU_STACK if stack_prot.is_none() => {
+                stack_prot = Some(Prot::from_p_flags(ph.p_flags))
+            }
             PT_PHDR if pt_phdr.is_none() => pt_phdr = Some(ph.p_vaddr),
             _ => {}
         }
@@ -141,15 +149,33 @@ pub fn parse(data: &[u8]) -> Result<ElfImage<'_>, ElfError> {
         return Err(ElfError::EntryNotExecutable);
     }
     let phdr_vaddr = phdr_address(&segments, pt_phdr, e_phoff, table_len as u64)?;
-    Ok(ElfImage { kind, entry: e_entry, phnum: e_phnum, phdr_vaddr, segments, interp, tls, stack_prot, max_align })
+    Ok(ElfImage {
+        kind,
+        entry: e_entry,
+        phnum: e_phnum,
+        phdr_vaddr,
+        segments,
+        interp,
+        tls,
+        stack_prot,
+        max_align,
+    })
 }
 
 /// Validate one `PT_LOAD`; `None` for an empty one (Linux maps nothing for it either).
-fn load_segment(data: &[u8], index: usize, ph: &Phdr, prev: Option<&Segment>) -> Result<Option<Segment>, ElfError> {
+fn load_segment(
+    data: &[u8],
+    index: usize,
+    ph: &Phdr,
+    prev: Option<&Segment>,
+) -> Result<Option<Segment>, ElfError> {
     if ph.p_filesz > ph.p_memsz {
         return Err(ElfError::FileszExceedsMemsz(index));
     }
-    let file_end = ph.p_offset.checked_add(ph.p_filesz).ok_or(ElfError::SegmentOutOfFile(index))?;
+    let file_end = ph
+        .p_offset
+        .checked_add(ph.p_filesz)
+        .ok_or(ElfError::SegmentOutOfFile(index))?;
     if file_end > data.len() as u64 {
         return Err(ElfError::SegmentOutOfFile(index));
     }
@@ -162,7 +188,10 @@ fn load_segment(data: &[u8], index: usize, ph: &Phdr, prev: Option<&Segment>) ->
     if ph.p_memsz == 0 {
         return Ok(None);
     }
-    let end = ph.p_vaddr.checked_add(ph.p_memsz).ok_or(ElfError::SegmentOutOfUserSpace(index))?;
+    let end = ph
+        .p_vaddr
+        .checked_add(ph.p_memsz)
+        .ok_or(ElfError::SegmentOutOfUserSpace(index))?;
     if end > USER_END {
         return Err(ElfError::SegmentOutOfUserSpace(index));
     }
@@ -193,23 +222,41 @@ fn interp_path<'a>(data: &'a [u8], ph: &Phdr) -> Result<&'a [u8], ElfError> {
 }
 
 fn tls_template(data: &[u8], ph: &Phdr) -> Result<Tls, ElfError> {
-    let file_end = ph.p_offset.checked_add(ph.p_filesz).ok_or(ElfError::BadTls)?;
+    let file_end = ph
+        .p_offset
+        .checked_add(ph.p_filesz)
+        .ok_or(ElfError::BadTls)?;
     let mem_end = ph.p_vaddr.checked_add(ph.p_memsz).ok_or(ElfError::BadTls)?;
     let align_ok = ph.p_align <= 1 || ph.p_align.is_power_of_two();
     if ph.p_filesz > ph.p_memsz || file_end > data.len() as u64 || mem_end > USER_END || !align_ok {
         return Err(ElfError::BadTls);
     }
-    Ok(Tls { vaddr: ph.p_vaddr, filesz: ph.p_filesz, memsz: ph.p_memsz, align: ph.p_align })
+    Ok(Tls {
+        vaddr: ph.p_vaddr,
+        filesz: ph.p_filesz,
+        memsz: ph.p_memsz,
+        align: ph.p_align,
+    })
 }
 
 /// Where the program headers are in memory: at `PT_PHDR`'s address if there is one, else
 /// where the `PT_LOAD` holding file offset `e_phoff` maps them. Either way the whole table
 /// must be file-backed inside one segment.
-fn phdr_address(segments: &[Segment], pt_phdr: Option<u64>, e_phoff: u64, len: u64) -> Result<u64, ElfError> {
+fn phdr_address(
+    segments: &[Segment],
+    pt_phdr: Option<u64>,
+    e_phoff: u64,
+    len: u64,
+) -> Result<u64, ElfError> {
     let found = match pt_phdr {
         Some(vaddr) => segments
             .iter()
-            .any(|s| s.vaddr <= vaddr && vaddr.checked_add(len).is_some_and(|end| end <= s.vaddr + s.filesz))
+            .any(|s| {
+                s.vaddr <= vaddr
+                    && vaddr
+                        .checked_add(len)
+                        .is_some_and(|end| end <= s.vaddr + s.filesz)
+            })
             .then_some(vaddr),
         None => segments
             .iter()
@@ -292,15 +339,20 @@ impl ElfImage<'_> {
     pub fn plan(&self, bias: u64) -> Result<LoadPlan, ElfError> {
         let bias_ok = match self.kind {
             ElfKind::Exec => bias == 0,
-            ElfKind::Dyn => bias % PAGE_SIZE == 0,
+            ElfKind::Dyn => bias.is_multiple_of(PAGE_SIZE),
         };
         if !bias_ok {
             return Err(ElfError::BadLoadBias);
         }
         let mut segments = Vec::with_capacity(self.segments.len());
         for seg in &self.segments {
-            let vaddr = seg.vaddr.checked_add(bias).ok_or(ElfError::OutOfAddressSpace)?;
-            let end = vaddr.checked_add(seg.memsz).ok_or(ElfError::OutOfAddressSpace)?;
+            let vaddr = seg
+                .vaddr
+                .checked_add(bias)
+                .ok_or(ElfError::OutOfAddressSpace)?;
+            let end = vaddr
+                .checked_add(seg.memsz)
+                .ok_or(ElfError::OutOfAddressSpace)?;
             if end > USER_END {
                 return Err(ElfError::OutOfAddressSpace);
             }

@@ -21,7 +21,11 @@ pub struct Prot {
 
 impl Prot {
     pub(crate) fn from_p_flags(flags: u32) -> Self {
-        Self { read: flags & 4 != 0, write: flags & 2 != 0, exec: flags & 1 != 0 }
+        Self {
+            read: flags & 4 != 0,
+            write: flags & 2 != 0,
+            exec: flags & 1 != 0,
+        }
     }
 
     /// As `PROT_*` bits for `mmap`/`mprotect`.

@@ -39,7 +39,9 @@ pub fn parse_shebang(bytes: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
     }
     let i_name = non_blank(2, i_end).filter(|&n| n != i_end)?;
     let i_sep = next_term(i_name, i_end);
-    let i_arg = i_sep.filter(|&s| at(s) != 0).and_then(|s| non_blank(s, i_end));
+    let i_arg = i_sep
+        .filter(|&s| at(s) != 0)
+        .and_then(|s| non_blank(s, i_end));
 
     // The strings are NUL-terminated in Linux's buffer: at i_sep, at i_end, and at any NUL.
     let cstr = |from: usize, to: usize| {
@@ -69,12 +71,20 @@ mod tests {
 
     #[test]
     fn interpreter_without_argument() {
-        assert_eq!(p(b"#!/bin/sh\necho hi\n"), Some((&b"/bin/sh"[..], None)), "plain #! line");
+        assert_eq!(
+            p(b"#!/bin/sh\necho hi\n"),
+            Some((&b"/bin/sh"[..], None)),
+            "plain #! line"
+        );
     }
 
     #[test]
     fn blanks_around_the_interpreter_are_trimmed() {
-        assert_eq!(p(b"#! \t/bin/sh \t\n"), Some((&b"/bin/sh"[..], None)), "leading and trailing blanks");
+        assert_eq!(
+            p(b"#! \t/bin/sh \t\n"),
+            Some((&b"/bin/sh"[..], None)),
+            "leading and trailing blanks"
+        );
     }
 
     #[test]
@@ -88,7 +98,11 @@ mod tests {
 
     #[test]
     fn carriage_return_is_part_of_the_name() {
-        assert_eq!(p(b"#!/bin/sh\r\n"), Some((&b"/bin/sh\r"[..], None)), "a DOS line ending is kept, as on Linux");
+        assert_eq!(
+            p(b"#!/bin/sh\r\n"),
+            Some((&b"/bin/sh\r"[..], None)),
+            "a DOS line ending is kept, as on Linux"
+        );
     }
 
     #[test]
@@ -103,15 +117,27 @@ mod tests {
 
     #[test]
     fn file_without_newline_ends_at_end_of_file() {
-        assert_eq!(p(b"#!/bin/sh"), Some((&b"/bin/sh"[..], None)), "EOF ends the line (NUL padding)");
-        assert_eq!(p(b"#!/bin/sh -e"), Some((&b"/bin/sh"[..], Some(&b"-e"[..]))), "argument up to EOF");
+        assert_eq!(
+            p(b"#!/bin/sh"),
+            Some((&b"/bin/sh"[..], None)),
+            "EOF ends the line (NUL padding)"
+        );
+        assert_eq!(
+            p(b"#!/bin/sh -e"),
+            Some((&b"/bin/sh"[..], Some(&b"-e"[..]))),
+            "argument up to EOF"
+        );
     }
 
     #[test]
     fn overlong_interpreter_without_newline_is_refused() {
         let mut long = vec![b'#', b'!'];
         long.resize(400, b'a');
-        assert_eq!(p(&long), None, "the name may be truncated at 256 bytes: ENOEXEC");
+        assert_eq!(
+            p(&long),
+            None,
+            "the name may be truncated at 256 bytes: ENOEXEC"
+        );
     }
 
     #[test]
@@ -120,7 +146,11 @@ mod tests {
         s.resize(400, b'x');
         let (interp, arg) = p(&s).expect("interpreter ends before the limit");
         assert_eq!(interp, b"/bin/sh", "interpreter");
-        assert_eq!(arg.map(<[u8]>::len), Some(SHEBANG_MAX - 1 - 10), "argument cut at byte 255");
+        assert_eq!(
+            arg.map(<[u8]>::len),
+            Some(SHEBANG_MAX - 1 - 10),
+            "argument cut at byte 255"
+        );
     }
 
     #[test]
@@ -129,11 +159,19 @@ mod tests {
         s.resize(300, b'y');
         s.push(b'\n');
         let (_, arg) = p(&s).expect("script");
-        assert_eq!(arg.map(<[u8]>::len), Some(SHEBANG_MAX - 1 - 10), "the line stops at the limit");
+        assert_eq!(
+            arg.map(<[u8]>::len),
+            Some(SHEBANG_MAX - 1 - 10),
+            "the line stops at the limit"
+        );
     }
 
     #[test]
     fn nul_ends_the_interpreter() {
-        assert_eq!(p(b"#!/bin/sh\0junk\n"), Some((&b"/bin/sh"[..], None)), "NUL is a terminator and drops the rest");
+        assert_eq!(
+            p(b"#!/bin/sh\0junk\n"),
+            Some((&b"/bin/sh"[..], None)),
+            "NUL is a terminator and drops the rest"
+        );
     }
 }

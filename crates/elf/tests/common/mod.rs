@@ -8,31 +8,65 @@ use keel_elf::{parse, ElfKind, LoadPlan, MIN_USER_ADDR, PAGE_SIZE, USER_END};
 /// against the guarantees the kernel relies on. Panics (with `what`) on a broken guarantee.
 pub fn parse_and_check(data: &[u8], bias: u64, what: &str) -> Option<LoadPlan> {
     let image = parse(data).ok()?;
-    let bias = if image.kind() == ElfKind::Exec { 0 } else { bias };
+    let bias = if image.kind() == ElfKind::Exec {
+        0
+    } else {
+        bias
+    };
     let plan = image.plan(bias).ok()?;
     let mut prev_end = 0;
     for (i, s) in plan.segments.iter().enumerate() {
-        assert!(s.memsz > 0 && s.filesz <= s.memsz, "{what}: segment {i} sizes {s:?}");
-        assert!(s.vaddr >= prev_end, "{what}: segment {i} overlaps the previous one");
-        assert!(s.vaddr >= MIN_USER_ADDR && s.end() <= USER_END, "{what}: segment {i} outside user space: {s:?}");
-        assert!(s.pages().end <= USER_END, "{what}: segment {i} pages outside user space");
-        assert!(s.file_range().end <= data.len(), "{what}: segment {i} file range outside the input");
-        assert_eq!(s.vaddr % PAGE_SIZE, s.offset % PAGE_SIZE, "{what}: segment {i} not mappable");
+        assert!(
+            s.memsz > 0 && s.filesz <= s.memsz,
+            "{what}: segment {i} sizes {s:?}"
+        );
+        assert!(
+            s.vaddr >= prev_end,
+            "{what}: segment {i} overlaps the previous one"
+        );
+        assert!(
+            s.vaddr >= MIN_USER_ADDR && s.end() <= USER_END,
+            "{what}: segment {i} outside user space: {s:?}"
+        );
+        assert!(
+            s.pages().end <= USER_END,
+            "{what}: segment {i} pages outside user space"
+        );
+        assert!(
+            s.file_range().end <= data.len(),
+            "{what}: segment {i} file range outside the input"
+        );
+        assert_eq!(
+            s.vaddr % PAGE_SIZE,
+            s.offset % PAGE_SIZE,
+            "{what}: segment {i} not mappable"
+        );
         prev_end = s.end();
     }
     assert!(
-        plan.segments.iter().any(|s| s.prot.exec && s.vaddr <= plan.entry && plan.entry < s.end()),
+        plan.segments
+            .iter()
+            .any(|s| s.prot.exec && s.vaddr <= plan.entry && plan.entry < s.end()),
         "{what}: entry {:#x} not in an executable segment",
         plan.entry
     );
     let table = u64::from(plan.phnum) * u64::from(plan.phent);
     assert!(
-        plan.segments.iter().any(|s| s.vaddr <= plan.phdr && plan.phdr + table <= s.vaddr + s.filesz),
+        plan.segments
+            .iter()
+            .any(|s| s.vaddr <= plan.phdr && plan.phdr + table <= s.vaddr + s.filesz),
         "{what}: program headers at {:#x} not file-backed",
         plan.phdr
     );
-    assert_eq!(plan.brk_start % PAGE_SIZE, 0, "{what}: brk start not page aligned");
-    assert!(plan.segments.iter().all(|s| s.end() <= plan.brk_start), "{what}: brk starts inside a segment");
+    assert_eq!(
+        plan.brk_start % PAGE_SIZE,
+        0,
+        "{what}: brk start not page aligned"
+    );
+    assert!(
+        plan.segments.iter().all(|s| s.end() <= plan.brk_start),
+        "{what}: brk starts inside a segment"
+    );
     Some(plan)
 }
 
@@ -59,7 +93,15 @@ pub const X: u32 = 1;
 
 /// A PT_LOAD header.
 pub fn load(flags: u32, offset: u64, vaddr: u64, filesz: u64, memsz: u64) -> Ph {
-    Ph { p_type: PT_LOAD, flags, offset, vaddr, filesz, memsz, align: PAGE_SIZE }
+    Ph {
+        p_type: PT_LOAD,
+        flags,
+        offset,
+        vaddr,
+        filesz,
+        memsz,
+        align: PAGE_SIZE,
+    }
 }
 
 /// An ELF file: header (type `e_type`, entry), the program headers right after it, padded
@@ -98,6 +140,9 @@ pub fn build(e_type: u16, entry: u64, phs: &[Ph], len: usize) -> Vec<u8> {
 /// A minimal valid static executable: headers + code in one R+X page at 0x400000, data in
 /// a RW page with bss.
 pub fn minimal_exec() -> (Vec<u8>, Vec<Ph>) {
-    let phs = vec![load(R | X, 0, 0x40_0000, 0x1000, 0x1000), load(R | W, 0x1000, 0x40_1000, 0x100, 0x3000)];
+    let phs = vec![
+        load(R | X, 0, 0x40_0000, 0x1000, 0x1000),
+        load(R | W, 0x1000, 0x40_1000, 0x100, 0x3000),
+    ];
     (build(2, 0x40_0100, &phs, 0x1100), phs)
 }
