@@ -93,5 +93,4 @@ impl Inode {
         st.meta.ctime = now;
         Ok(())
     }
-
 }

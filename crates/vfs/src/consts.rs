@@ -150,7 +150,10 @@ pub const fn minor(dev: u64) -> u32 {
 /// 4096 and minors below 2^20 it equals Linux's `new_encode_dev`, which is what `stat` reports.
 pub const fn makedev(major: u32, minor: u32) -> u64 {
     let (ma, mi) = (major as u64, minor as u64);
-    ((ma & 0xffff_f000) << 32) | ((ma & 0x0000_0fff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
+    ((ma & 0xffff_f000) << 32)
+        | ((ma & 0x0000_0fff) << 8)
+        | ((mi & 0xffff_ff00) << 12)
+        | (mi & 0xff)
 }
 
 /// Linux's `new_encode_dev` (32-bit encoding used by `stat` on x86_64 and by cpio's
@@ -213,9 +216,20 @@ mod tests {
 
     #[test]
     fn makedev_round_trips_through_major_and_minor() {
-        for &(ma, mi) in &[(0, 0), (1, 3), (5, 1), (136, 0), (4095, 0xfffff), (0x12345, 0x6789a)] {
+        for &(ma, mi) in &[
+            (0, 0),
+            (1, 3),
+            (5, 1),
+            (136, 0),
+            (4095, 0xfffff),
+            (0x12345, 0x6789a),
+        ] {
             let dev = makedev(ma, mi);
-            assert_eq!((major(dev), minor(dev)), (ma, mi), "makedev({ma}, {mi}) = {dev:#x}");
+            assert_eq!(
+                (major(dev), minor(dev)),
+                (ma, mi),
+                "makedev({ma}, {mi}) = {dev:#x}"
+            );
         }
     }
 
@@ -223,7 +237,11 @@ mod tests {
     fn makedev_matches_new_encode_dev_for_small_numbers() {
         assert_eq!(makedev(5, 1), 0x501, "/dev/console is 5:1 = 0x501");
         assert_eq!(makedev(1, 3) as u32, new_encode_dev(1, 3), "/dev/null");
-        assert_eq!(makedev(136, 300) as u32, new_encode_dev(136, 300), "a pty with a big minor");
+        assert_eq!(
+            makedev(136, 300) as u32,
+            new_encode_dev(136, 300),
+            "a pty with a big minor"
+        );
     }
 
     #[test]

@@ -31,7 +31,11 @@ impl Cred {
 
     /// An ordinary user with no supplementary groups.
     pub fn user(uid: u32, gid: u32) -> Cred {
-        Cred { uid, gid, groups: Vec::new() }
+        Cred {
+            uid,
+            gid,
+            groups: Vec::new(),
+        }
     }
 
     /// Whether this identity bypasses permission checks (uid 0).
@@ -83,30 +87,63 @@ mod tests {
     use crate::consts::S_IFREG;
 
     fn meta(mode: u32, uid: u32, gid: u32) -> Metadata {
-        Metadata { mode, uid, gid, ..Metadata::default() }
+        Metadata {
+            mode,
+            uid,
+            gid,
+            ..Metadata::default()
+        }
     }
 
     #[test]
     fn owner_class_is_used_even_when_others_have_more() {
         let m = meta(S_IFREG | 0o077, 1000, 1000);
-        assert_eq!(access(&m, &Cred::user(1000, 1000), MAY_READ), Err(Errno::EACCES), "owner bits are 0");
-        assert_eq!(access(&m, &Cred::user(1001, 5), MAY_READ), Ok(()), "others may read");
+        assert_eq!(
+            access(&m, &Cred::user(1000, 1000), MAY_READ),
+            Err(Errno::EACCES),
+            "owner bits are 0"
+        );
+        assert_eq!(
+            access(&m, &Cred::user(1001, 5), MAY_READ),
+            Ok(()),
+            "others may read"
+        );
     }
 
     #[test]
     fn supplementary_group_grants_group_class() {
         let m = meta(S_IFREG | 0o640, 0, 42);
-        let c = Cred { uid: 7, gid: 7, groups: alloc::vec![42] };
+        let c = Cred {
+            uid: 7,
+            gid: 7,
+            groups: alloc::vec![42],
+        };
         assert_eq!(access(&m, &c, MAY_READ), Ok(()), "group 42 may read");
-        assert_eq!(access(&m, &c, MAY_WRITE), Err(Errno::EACCES), "group may not write");
+        assert_eq!(
+            access(&m, &c, MAY_WRITE),
+            Err(Errno::EACCES),
+            "group may not write"
+        );
     }
 
     #[test]
     fn root_bypasses_rw_but_needs_some_exec_bit_on_files() {
         let m = meta(S_IFREG, 5, 5);
-        assert_eq!(access(&m, &Cred::root(), MAY_READ | MAY_WRITE), Ok(()), "root reads mode 000");
-        assert_eq!(access(&m, &Cred::root(), MAY_EXEC), Err(Errno::EACCES), "no x bit at all");
+        assert_eq!(
+            access(&m, &Cred::root(), MAY_READ | MAY_WRITE),
+            Ok(()),
+            "root reads mode 000"
+        );
+        assert_eq!(
+            access(&m, &Cred::root(), MAY_EXEC),
+            Err(Errno::EACCES),
+            "no x bit at all"
+        );
         let d = meta(S_IFDIR, 5, 5);
-        assert_eq!(access(&d, &Cred::root(), MAY_EXEC), Ok(()), "root searches any dir");
+        assert_eq!(
+            access(&d, &Cred::root(), MAY_EXEC),
+            Ok(()),
+            "root searches any dir"
+        );
     }
 }

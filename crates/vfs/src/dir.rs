@@ -18,7 +18,10 @@ use alloc::vec::Vec;
 
 use keel_abi::{Errno, KResult};
 
-use crate::consts::{dtype_of_mode, FileType, MAY_EXEC, MAY_WRITE, NAME_MAX, PATH_MAX, S_IFDIR, S_IFLNK, S_IFMT, S_ISGID, S_ISVTX};
+use crate::consts::{
+    dtype_of_mode, FileType, MAY_EXEC, MAY_WRITE, NAME_MAX, PATH_MAX, S_IFDIR, S_IFLNK, S_IFMT,
+    S_ISGID, S_ISVTX,
+};
 use crate::cred::{access, Cred};
 use crate::inode::{Body, Inode, InodeState};
 
@@ -54,7 +57,13 @@ pub struct DirEntry {
 
 impl DirData {
     pub(crate) fn new(parent: Weak<Inode>) -> DirData {
-        DirData { by_cookie: BTreeMap::new(), by_name: BTreeMap::new(), next_cookie: FIRST_COOKIE, parent, dead: false }
+        DirData {
+            by_cookie: BTreeMap::new(),
+            by_name: BTreeMap::new(),
+            next_cookie: FIRST_COOKIE,
+            parent,
+            dead: false,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -75,7 +84,13 @@ impl DirData {
         let cookie = self.next_cookie;
         self.next_cookie += 1;
         self.by_name.insert(name.to_vec(), cookie);
-        self.by_cookie.insert(cookie, Entry { name: name.to_vec(), inode });
+        self.by_cookie.insert(
+            cookie,
+            Entry {
+                name: name.to_vec(),
+                inode,
+            },
+        );
         None
     }
 
@@ -112,7 +127,11 @@ pub(crate) enum NewContent<'a> {
 pub(crate) fn check_sticky(dir: &Inode, victim: &Inode, cred: &Cred) -> KResult<()> {
     let victim_uid = victim.lock().meta.uid;
     let st = dir.lock();
-    if st.meta.mode & S_ISVTX != 0 && !cred.is_root() && st.meta.uid != cred.uid && victim_uid != cred.uid {
+    if st.meta.mode & S_ISVTX != 0
+        && !cred.is_root()
+        && st.meta.uid != cred.uid
+        && victim_uid != cred.uid
+    {
         return Err(Errno::EPERM);
     }
     Ok(())
@@ -162,11 +181,18 @@ impl Inode {
     pub fn read_dir(&self, cookie: u64, mut f: impl FnMut(DirEntry) -> bool) -> KResult<()> {
         self.dir_check()?;
         let st = self.lock();
-        let Body::Dir(d) = &st.body else { return Err(Errno::ENOTDIR) };
+        let Body::Dir(d) = &st.body else {
+            return Err(Errno::ENOTDIR);
+        };
         if d.dead {
             return Ok(());
         }
-        let dot = |next, ino, name: &[u8]| DirEntry { next, ino, dtype: dtype_of_mode(S_IFDIR), name: name.to_vec() };
+        let dot = |next, ino, name: &[u8]| DirEntry {
+            next,
+            ino,
+            dtype: dtype_of_mode(S_IFDIR),
+            name: name.to_vec(),
+        };
         if cookie == 0 && !f(dot(1, self.ino(), b".")) {
             return Ok(());
         }
@@ -178,7 +204,12 @@ impl Inode {
         }
         for (&c, e) in d.by_cookie.range(cookie.max(FIRST_COOKIE)..) {
             let dtype = dtype_of_mode(e.inode.file_type().mode_bits());
-            if !f(DirEntry { next: c + 1, ino: e.inode.ino(), dtype, name: e.name.clone() }) {
+            if !f(DirEntry {
+                next: c + 1,
+                ino: e.inode.ino(),
+                dtype,
+                name: e.name.clone(),
+            }) {
                 break;
             }
         }
@@ -198,7 +229,14 @@ impl Inode {
     /// Creates `name` with `mode` (type bits included) owned by `cred`; the group is the
     /// directory's when it is set-group-ID (new directories inherit the bit). EEXIST if the
     /// name exists, EACCES without write+search permission, ENOENT in a removed directory.
-    pub(crate) fn create_node(self: &Arc<Self>, cred: &Cred, name: &[u8], mode: u32, rdev: u64, content: NewContent<'_>) -> KResult<Arc<Inode>> {
+    pub(crate) fn create_node(
+        self: &Arc<Self>,
+        cred: &Cred,
+        name: &[u8],
+        mode: u32,
+        rdev: u64,
+        content: NewContent<'_>,
+    ) -> KResult<Arc<Inode>> {
         self.dir_check()?;
         if name == b"." || name == b".." || name.is_empty() {
             return Err(Errno::EEXIST);
@@ -209,12 +247,18 @@ impl Inode {
         let (gid, mode) = {
             let st = self.lock();
             self.may_modify(&st, cred)?;
-            let Body::Dir(d) = &st.body else { return Err(Errno::ENOTDIR) };
+            let Body::Dir(d) = &st.body else {
+                return Err(Errno::ENOTDIR);
+            };
             if d.get(name).is_some() {
                 return Err(Errno::EEXIST);
             }
             if st.meta.mode & S_ISGID != 0 {
-                let keep = if ftype == FileType::Directory { S_ISGID } else { 0 };
+                let keep = if ftype == FileType::Directory {
+                    S_ISGID
+                } else {
+                    0
+                };
                 (st.meta.gid, mode | keep)
             } else {
                 (cred.gid, mode)
@@ -242,8 +286,19 @@ impl Inode {
     }
 
     /// Creates an empty regular file (`open(O_CREAT)`); `mode` holds permission bits only.
-    pub fn create_file(self: &Arc<Self>, cred: &Cred, name: &[u8], mode: u32) -> KResult<Arc<Inode>> {
-        self.create_node(cred, name, crate::consts::S_IFREG | (mode & 0o7777), 0, NewContent::Empty)
+    pub fn create_file(
+        self: &Arc<Self>,
+        cred: &Cred,
+        name: &[u8],
+        mode: u32,
+    ) -> KResult<Arc<Inode>> {
+        self.create_node(
+            cred,
+            name,
+            crate::consts::S_IFREG | (mode & 0o7777),
+            0,
+            NewContent::Empty,
+        )
     }
 
     /// `mkdir(2)`; `mode` holds permission bits only.
@@ -253,21 +308,42 @@ impl Inode {
 
     /// `mknod(2)`: type bits 0 mean a regular file; directories and symlinks are EPERM/EINVAL
     /// as on Linux; device nodes need root (EPERM).
-    pub fn mknod(self: &Arc<Self>, cred: &Cred, name: &[u8], mode: u32, rdev: u64) -> KResult<Arc<Inode>> {
-        let mode = if mode & S_IFMT == 0 { mode | crate::consts::S_IFREG } else { mode };
+    pub fn mknod(
+        self: &Arc<Self>,
+        cred: &Cred,
+        name: &[u8],
+        mode: u32,
+        rdev: u64,
+    ) -> KResult<Arc<Inode>> {
+        let mode = if mode & S_IFMT == 0 {
+            mode | crate::consts::S_IFREG
+        } else {
+            mode
+        };
         match FileType::from_mode(mode) {
             Some(FileType::Directory) => Err(Errno::EPERM),
             Some(FileType::Symlink) | None => Err(Errno::EINVAL),
-            Some(FileType::CharDevice | FileType::BlockDevice) if !cred.is_root() => Err(Errno::EPERM),
+            Some(FileType::CharDevice | FileType::BlockDevice) if !cred.is_root() => {
+                Err(Errno::EPERM)
+            }
             Some(t) => {
-                let rdev = if matches!(t, FileType::CharDevice | FileType::BlockDevice) { rdev } else { 0 };
+                let rdev = if matches!(t, FileType::CharDevice | FileType::BlockDevice) {
+                    rdev
+                } else {
+                    0
+                };
                 self.create_node(cred, name, mode, rdev, NewContent::Empty)
             }
         }
     }
 
     /// `symlink(2)`: ENOENT for an empty target, ENAMETOOLONG for one of `PATH_MAX` or more.
-    pub fn symlink(self: &Arc<Self>, cred: &Cred, name: &[u8], target: &[u8]) -> KResult<Arc<Inode>> {
+    pub fn symlink(
+        self: &Arc<Self>,
+        cred: &Cred,
+        name: &[u8],
+        target: &[u8],
+    ) -> KResult<Arc<Inode>> {
         if target.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -296,7 +372,9 @@ impl Inode {
         {
             let st = self.lock();
             self.may_modify(&st, cred)?;
-            let Body::Dir(d) = &st.body else { return Err(Errno::ENOTDIR) };
+            let Body::Dir(d) = &st.body else {
+                return Err(Errno::ENOTDIR);
+            };
             if d.get(name).is_some() {
                 return Err(Errno::EEXIST);
             }
@@ -344,7 +422,9 @@ impl Inode {
         let victim = {
             let st = self.lock();
             self.may_modify(&st, cred)?;
-            let Body::Dir(d) = &st.body else { return Err(Errno::ENOTDIR) };
+            let Body::Dir(d) = &st.body else {
+                return Err(Errno::ENOTDIR);
+            };
             let victim = d.get(name).cloned().ok_or(Errno::ENOENT)?;
             drop(st);
             victim

@@ -15,7 +15,9 @@ use alloc::vec::Vec;
 use keel_abi::{Errno, KResult};
 use spin::Mutex;
 
-use crate::consts::{FD_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_CLOEXEC};
+use crate::consts::{
+    FD_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_CLOEXEC,
+};
 use crate::file::OpenFile;
 
 /// Default soft limit on open fds (`RLIMIT_NOFILE`).
@@ -37,7 +39,9 @@ struct Inner {
 
 impl Inner {
     fn lowest_free(&self, min: usize) -> KResult<usize> {
-        let fd = (min..self.slots.len()).find(|&i| self.slots[i].is_none()).unwrap_or(self.slots.len().max(min));
+        let fd = (min..self.slots.len())
+            .find(|&i| self.slots[i].is_none())
+            .unwrap_or(self.slots.len().max(min));
         if fd >= self.limit {
             return Err(Errno::EMFILE);
         }
@@ -53,7 +57,10 @@ impl Inner {
 
     fn slot(&self, fd: i32) -> KResult<&Slot> {
         let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
-        self.slots.get(i).and_then(Option::as_ref).ok_or(Errno::EBADF)
+        self.slots
+            .get(i)
+            .and_then(Option::as_ref)
+            .ok_or(Errno::EBADF)
     }
 
     fn trim(&mut self) {
@@ -77,12 +84,19 @@ impl Default for FdTable {
 impl FdTable {
     /// An empty table with the default limit.
     pub fn new() -> FdTable {
-        FdTable { inner: Mutex::new(Inner { slots: Vec::new(), limit: DEFAULT_NOFILE }) }
+        FdTable {
+            inner: Mutex::new(Inner {
+                slots: Vec::new(),
+                limit: DEFAULT_NOFILE,
+            }),
+        }
     }
 
     /// The copy `fork` gives the child: same fds, same open file descriptions, same flags.
     pub fn fork(&self) -> FdTable {
-        FdTable { inner: Mutex::new(self.inner.lock().clone()) }
+        FdTable {
+            inner: Mutex::new(self.inner.lock().clone()),
+        }
     }
 
     /// The soft limit on fd numbers.
@@ -189,7 +203,11 @@ impl FdTable {
                 let new = self.alloc_from(min, file, cmd == F_DUPFD_CLOEXEC)?;
                 Ok(new as usize)
             }
-            F_GETFD => Ok(if self.cloexec(fd)? { FD_CLOEXEC as usize } else { 0 }),
+            F_GETFD => Ok(if self.cloexec(fd)? {
+                FD_CLOEXEC as usize
+            } else {
+                0
+            }),
             F_SETFD => {
                 let mut t = self.inner.lock();
                 t.slot(fd)?;
@@ -231,6 +249,11 @@ impl FdTable {
     /// The open fds, ascending (for `/proc/self/fd` and `close_range`).
     pub fn open_fds(&self) -> Vec<i32> {
         let t = self.inner.lock();
-        t.slots.iter().enumerate().filter(|(_, s)| s.is_some()).filter_map(|(i, _)| i32::try_from(i).ok()).collect()
+        t.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .filter_map(|(i, _)| i32::try_from(i).ok())
+            .collect()
     }
 }

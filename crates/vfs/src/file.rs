@@ -18,7 +18,10 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use keel_abi::{Errno, KResult};
 use spin::Mutex;
 
-use crate::consts::{O_ACCMODE, O_PATH, POLLIN, POLLNVAL, POLLOUT, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK};
+use crate::consts::{
+    O_ACCMODE, O_PATH, POLLIN, POLLNVAL, POLLOUT, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE,
+    SEEK_SET, SETFL_MASK,
+};
 use crate::dir::DirEntry;
 use crate::inode::{Inode, Metadata};
 
@@ -102,7 +105,11 @@ pub fn seek_in(pos: u64, offset: i64, whence: u32, size: u64) -> KResult<u64> {
             if offset < 0 || offset as u64 >= size {
                 return Err(Errno::ENXIO);
             }
-            return Ok(if whence == SEEK_DATA { offset as u64 } else { size });
+            return Ok(if whence == SEEK_DATA {
+                offset as u64
+            } else {
+                size
+            });
         }
         _ => return Err(Errno::EINVAL),
     };
@@ -142,8 +149,19 @@ impl OpenFile {
     /// A new description over `ops`, opened through `inode` (if any), with `flags` (access
     /// mode and status flags; creation flags and `O_CLOEXEC` are dropped).
     pub fn new(ops: Arc<dyn FileOps>, inode: Option<Arc<Inode>>, flags: u32) -> Arc<OpenFile> {
-        let keep = O_ACCMODE | O_PATH | SETFL_MASK | crate::consts::O_LARGEFILE | crate::consts::O_SYNC | crate::consts::O_DIRECTORY | crate::consts::O_NOFOLLOW;
-        Arc::new(OpenFile { ops, inode, flags: AtomicU32::new(flags & keep), pos: Mutex::new(0) })
+        let keep = O_ACCMODE
+            | O_PATH
+            | SETFL_MASK
+            | crate::consts::O_LARGEFILE
+            | crate::consts::O_SYNC
+            | crate::consts::O_DIRECTORY
+            | crate::consts::O_NOFOLLOW;
+        Arc::new(OpenFile {
+            ops,
+            inode,
+            flags: AtomicU32::new(flags & keep),
+            pos: Mutex::new(0),
+        })
     }
 
     /// The file's operations.
@@ -163,7 +181,11 @@ impl OpenFile {
 
     /// `F_SETFL`: changes only the flags in [`SETFL_MASK`].
     pub fn set_status_flags(&self, new: u32) {
-        let _ = self.flags.fetch_update(Ordering::AcqRel, Ordering::Acquire, |old| Some((old & !SETFL_MASK) | (new & SETFL_MASK)));
+        let _ = self
+            .flags
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |old| {
+                Some((old & !SETFL_MASK) | (new & SETFL_MASK))
+            });
     }
 
     /// Whether this is an `O_PATH` description (no I/O).

@@ -98,7 +98,11 @@ impl Default for TmpfsConfig {
     /// 256 MiB of content, files up to the whole budget. The kernel should size `max_bytes`
     /// from physical memory.
     fn default() -> TmpfsConfig {
-        TmpfsConfig { dev: 1, max_bytes: 256 << 20, max_file_size: i64::MAX as u64 }
+        TmpfsConfig {
+            dev: 1,
+            max_bytes: 256 << 20,
+            max_file_size: i64::MAX as u64,
+        }
     }
 }
 
@@ -176,7 +180,14 @@ fn blocks_for(size: u64) -> u64 {
 
 impl Inode {
     /// A new inode of `sb` with `mode` (type bits included, which must be valid), stamped now.
-    pub(crate) fn new(sb: &Arc<Superblock>, mode: u32, uid: u32, gid: u32, rdev: u64, body: Body) -> Arc<Inode> {
+    pub(crate) fn new(
+        sb: &Arc<Superblock>,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        rdev: u64,
+        body: Body,
+    ) -> Arc<Inode> {
         let ftype = FileType::from_mode(mode).unwrap_or(FileType::Regular);
         let ino = sb.next_ino.fetch_add(1, Ordering::Relaxed);
         let now = sb.now();
@@ -196,7 +207,12 @@ impl Inode {
             mtime: now,
             ctime: now,
         };
-        Arc::new(Inode { ino, ftype, sb: sb.clone(), state: Mutex::new(InodeState { meta, body }) })
+        Arc::new(Inode {
+            ino,
+            ftype,
+            sb: sb.clone(),
+            state: Mutex::new(InodeState { meta, body }),
+        })
     }
 
     /// Inode number.
@@ -288,7 +304,11 @@ impl Inode {
         let max = self.sb.config.max_file_size;
         let st = &mut *st;
         let Body::Regular(data) = &mut st.body else {
-            return Err(if self.is_dir() { Errno::EISDIR } else { Errno::EINVAL });
+            return Err(if self.is_dir() {
+                Errno::EISDIR
+            } else {
+                Errno::EINVAL
+            });
         };
         let off = if append { data.len() as u64 } else { off };
         if buf.is_empty() {
@@ -317,7 +337,11 @@ impl Inode {
         let mut st = self.lock();
         let st = &mut *st;
         let Body::Regular(data) = &mut st.body else {
-            return Err(if self.is_dir() { Errno::EISDIR } else { Errno::EINVAL });
+            return Err(if self.is_dir() {
+                Errno::EISDIR
+            } else {
+                Errno::EINVAL
+            });
         };
         let old = data.len() as u64;
         if len > old {

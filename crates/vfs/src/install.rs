@@ -37,9 +37,20 @@ impl Vfs {
     /// Creates (or replaces) the member `path` (relative to `/`; a leading `/` or `./` is
     /// fine) with `mode` permission bits (type bits ignored except for `Device`), owner
     /// `uid:gid`, and `mtime` as both access and modification time.
-    pub fn install(&self, path: &[u8], mode: u32, uid: u32, gid: u32, mtime: Timespec, content: InstallContent<'_>) -> KResult<Arc<Inode>> {
+    pub fn install(
+        &self,
+        path: &[u8],
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        mtime: Timespec,
+        content: InstallContent<'_>,
+    ) -> KResult<Arc<Inode>> {
         let root = Cred::root();
-        let mut comps = path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").peekable();
+        let mut comps = path
+            .split(|&b| b == b'/')
+            .filter(|c| !c.is_empty() && *c != b".")
+            .peekable();
         let mut dir = self.root.clone();
         let mut last = None;
         while let Some(c) = comps.next() {
@@ -54,7 +65,11 @@ impl Vfs {
             dir = match dir.child(c) {
                 Ok(d) if d.is_dir() => d,
                 Ok(s) if s.file_type() == FileType::Symlink => {
-                    let ctx = LookupCtx { root: &self.root, cwd: &dir, cred: &root };
+                    let ctx = LookupCtx {
+                        root: &self.root,
+                        cwd: &dir,
+                        cred: &root,
+                    };
                     let d = lookup(&ctx, c, true)?;
                     if !d.is_dir() {
                         return Err(Errno::ENOTDIR);
@@ -97,7 +112,12 @@ impl Vfs {
         let node = match content {
             InstallContent::Regular(data) => {
                 let f = dir.create_file(&root, name, 0o600)?;
-                f.write_at(0, data, false)?;
+                let written = f.write_at(0, data, false).map(|(n, _)| n);
+                if written != Ok(data.len()) {
+                    // Leave no half-unpacked member behind.
+                    dir.unlink(&root, name)?;
+                    return Err(written.err().unwrap_or(Errno::EFBIG));
+                }
                 f
             }
             InstallContent::Dir => dir.mkdir(&root, name, 0o700)?,

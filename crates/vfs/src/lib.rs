@@ -49,12 +49,12 @@ mod rename;
 mod tmpfs_file;
 mod vfs;
 
+pub use attr::SetTime;
 pub use consts::{major, makedev, minor, new_encode_dev, FileType};
 pub use cred::{access, Cred};
 pub use dir::{DirEntry, FIRST_COOKIE};
 pub use fdtable::{FdTable, DEFAULT_NOFILE, NR_OPEN};
 pub use file::{seek_in, write_dirent64, FileOps, OpenFile};
-pub use attr::SetTime;
 pub use inode::{Clock, Inode, Metadata, Superblock, Timespec, TmpfsConfig};
 pub use install::InstallContent;
 pub use open::{DeviceKind, DeviceRegistry, NoDevices};

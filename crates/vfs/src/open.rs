@@ -54,11 +54,22 @@ impl Vfs {
     /// symlink), EISDIR (writing, truncating or `O_CREAT` on a directory, or `O_CREAT` with a
     /// trailing slash), ENOTDIR (`O_DIRECTORY`), ELOOP (`O_NOFOLLOW` on a symlink), EINVAL
     /// (`O_CREAT|O_DIRECTORY`), EACCES, ENXIO (no driver), EOPNOTSUPP (`O_TMPFILE`, not yet).
-    pub fn open(&self, ctx: &LookupCtx<'_>, path: &[u8], flags: u32, mode: u32, umask: u32) -> KResult<Arc<OpenFile>> {
+    pub fn open(
+        &self,
+        ctx: &LookupCtx<'_>,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+        umask: u32,
+    ) -> KResult<Arc<OpenFile>> {
         if flags & O_TMPFILE == O_TMPFILE {
             return Err(Errno::EOPNOTSUPP);
         }
-        let flags = if flags & O_PATH != 0 { flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } else { flags };
+        let flags = if flags & O_PATH != 0 {
+            flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        } else {
+            flags
+        };
         let creat = flags & O_CREAT != 0;
         if creat && flags & O_DIRECTORY != 0 {
             return Err(Errno::EINVAL);
@@ -73,7 +84,11 @@ impl Vfs {
                 Some(_) if flags & O_EXCL != 0 => return Err(Errno::EEXIST),
                 Some(i) if i.is_dir() => return Err(Errno::EISDIR),
                 Some(i) => (i, false),
-                None => (r.parent.create_file(ctx.cred, &r.name, mode & !umask & 0o7777)?, true),
+                None => (
+                    r.parent
+                        .create_file(ctx.cred, &r.name, mode & !umask & 0o7777)?,
+                    true,
+                ),
             }
         } else {
             (r.into_inode()?, false)
@@ -84,7 +99,13 @@ impl Vfs {
     /// Opens an inode already found (the tail of `open`, also for re-opening through
     /// `/proc/self/fd` later). `created` skips the permission check, as Linux does for a file
     /// this very `open` created.
-    pub fn open_inode(&self, ctx: &LookupCtx<'_>, inode: Arc<Inode>, flags: u32, created: bool) -> KResult<Arc<OpenFile>> {
+    pub fn open_inode(
+        &self,
+        ctx: &LookupCtx<'_>,
+        inode: Arc<Inode>,
+        flags: u32,
+        created: bool,
+    ) -> KResult<Arc<OpenFile>> {
         let ftype = inode.file_type();
         if ftype == FileType::Symlink {
             if flags & O_PATH != 0 {
@@ -121,8 +142,13 @@ impl Vfs {
             }
             FileType::Directory => Arc::new(DirFile::new(inode.clone())),
             FileType::CharDevice | FileType::BlockDevice => {
-                let kind = if ftype == FileType::CharDevice { DeviceKind::Char } else { DeviceKind::Block };
-                self.devices.open_device(kind, inode.metadata().rdev, flags)?
+                let kind = if ftype == FileType::CharDevice {
+                    DeviceKind::Char
+                } else {
+                    DeviceKind::Block
+                };
+                self.devices
+                    .open_device(kind, inode.metadata().rdev, flags)?
             }
             FileType::Fifo => self.devices.open_fifo(&inode, flags)?,
             FileType::Socket | FileType::Symlink => return Err(Errno::ENXIO),

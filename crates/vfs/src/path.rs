@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 
 use keel_abi::{Errno, KResult};
 
-use crate::consts::{FileType, MAY_EXEC, MAX_SYMLINKS, PATH_MAX};
+use crate::consts::{FileType, MAX_SYMLINKS, MAY_EXEC, PATH_MAX};
 use crate::cred::Cred;
 use crate::inode::Inode;
 
@@ -66,7 +66,11 @@ impl Resolved {
 
 fn push_components(stack: &mut Vec<Vec<u8>>, path: &[u8]) {
     let start = stack.len();
-    stack.extend(path.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(<[u8]>::to_vec));
+    stack.extend(
+        path.split(|&b| b == b'/')
+            .filter(|c| !c.is_empty())
+            .map(<[u8]>::to_vec),
+    );
     stack[start..].reverse();
 }
 
@@ -79,12 +83,21 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
     if path.len() >= PATH_MAX {
         return Err(Errno::ENAMETOOLONG);
     }
-    let mut cur = if path[0] == b'/' { ctx.root.clone() } else { ctx.cwd.clone() };
+    let mut cur = if path[0] == b'/' {
+        ctx.root.clone()
+    } else {
+        ctx.cwd.clone()
+    };
     let mut must_be_dir = path.last() == Some(&b'/');
     let mut stack = Vec::new();
     push_components(&mut stack, path);
     let mut budget = MAX_SYMLINKS;
-    let dir_itself = |cur: Arc<Inode>| Resolved { parent: cur.clone(), name: Vec::new(), inode: Some(cur), must_be_dir: true };
+    let dir_itself = |cur: Arc<Inode>| Resolved {
+        parent: cur.clone(),
+        name: Vec::new(),
+        inode: Some(cur),
+        must_be_dir: true,
+    };
     loop {
         let Some(comp) = stack.pop() else {
             return Ok(dir_itself(cur));
@@ -101,7 +114,12 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
                 cur.parent_dir().unwrap_or_else(|| cur.clone())
             };
             if last {
-                return Ok(Resolved { parent: cur, name: comp, inode: Some(next), must_be_dir });
+                return Ok(Resolved {
+                    parent: cur,
+                    name: comp,
+                    inode: Some(next),
+                    must_be_dir,
+                });
             }
             cur = next;
             continue;
@@ -109,7 +127,12 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
         let child = match cur.child(&comp) {
             Ok(c) => c,
             Err(Errno::ENOENT) if last => {
-                return Ok(Resolved { parent: cur, name: comp, inode: None, must_be_dir });
+                return Ok(Resolved {
+                    parent: cur,
+                    name: comp,
+                    inode: None,
+                    must_be_dir,
+                });
             }
             Err(e) => return Err(e),
         };
@@ -135,7 +158,12 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
             continue;
         }
         if last {
-            return Ok(Resolved { parent: cur, name: comp, inode: Some(child), must_be_dir });
+            return Ok(Resolved {
+                parent: cur,
+                name: comp,
+                inode: Some(child),
+                must_be_dir,
+            });
         }
         cur = child;
     }

@@ -21,7 +21,14 @@ impl Inode {
     /// Moves `old_name` in this directory to `new_name` in `new_dir`, replacing what is there
     /// under the rules above. `flags` is `renameat2`'s (`RENAME_EXCHANGE` is not supported yet:
     /// EINVAL).
-    pub fn rename(self: &Arc<Self>, cred: &Cred, old_name: &[u8], new_dir: &Arc<Inode>, new_name: &[u8], flags: u32) -> KResult<()> {
+    pub fn rename(
+        self: &Arc<Self>,
+        cred: &Cred,
+        old_name: &[u8],
+        new_dir: &Arc<Inode>,
+        new_name: &[u8],
+        flags: u32,
+    ) -> KResult<()> {
         if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0 || flags & RENAME_EXCHANGE != 0 {
             return Err(Errno::EINVAL);
         }

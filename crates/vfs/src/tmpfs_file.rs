@@ -93,17 +93,18 @@ impl FileOps for DirFile {
     fn getdents(&self, pos: &mut u64, buf: &mut [u8]) -> KResult<usize> {
         let mut used = 0;
         let mut full = false;
-        self.inode.read_dir(*pos, |e| match write_dirent64(&mut buf[used..], &e) {
-            Some(n) => {
-                used += n;
-                *pos = e.next;
-                true
-            }
-            None => {
-                full = true;
-                false
-            }
-        })?;
+        self.inode
+            .read_dir(*pos, |e| match write_dirent64(&mut buf[used..], &e) {
+                Some(n) => {
+                    used += n;
+                    *pos = e.next;
+                    true
+                }
+                None => {
+                    full = true;
+                    false
+                }
+            })?;
         if used == 0 && full {
             return Err(Errno::EINVAL);
         }

@@ -12,11 +12,11 @@ use alloc::vec::Vec;
 use keel_abi::{Errno, KResult};
 
 use crate::consts::S_IFMT;
+use crate::cred::Cred;
 use crate::dir::DirData;
 use crate::inode::{Body, Clock, Inode, Metadata, Superblock, TmpfsConfig};
 use crate::open::DeviceRegistry;
 use crate::path::{lookup, lookup_parent, LookupCtx, Resolved};
-use crate::cred::Cred;
 
 /// The file-system namespace: one tmpfs mounted at `/`.
 pub struct Vfs {
@@ -41,9 +41,20 @@ fn for_create(r: Resolved, making_dir: bool) -> KResult<(Arc<Inode>, Vec<u8>)> {
 impl Vfs {
     /// A namespace whose root is a fresh tmpfs directory (mode 0755, owned by root).
     /// `clock` stamps every time; `devices` opens device nodes and FIFOs.
-    pub fn new(config: TmpfsConfig, clock: Arc<dyn Clock>, devices: Arc<dyn DeviceRegistry>) -> Vfs {
+    pub fn new(
+        config: TmpfsConfig,
+        clock: Arc<dyn Clock>,
+        devices: Arc<dyn DeviceRegistry>,
+    ) -> Vfs {
         let sb = Arc::new(Superblock::new(config, clock));
-        let root = Inode::new(&sb, crate::consts::S_IFDIR | 0o755, 0, 0, 0, Body::Dir(DirData::new(alloc::sync::Weak::new())));
+        let root = Inode::new(
+            &sb,
+            crate::consts::S_IFDIR | 0o755,
+            0,
+            0,
+            0,
+            Body::Dir(DirData::new(alloc::sync::Weak::new())),
+        );
         Vfs { sb, root, devices }
     }
 
@@ -59,20 +70,42 @@ impl Vfs {
 
     /// A walk context with the namespace root as both root and cwd.
     pub fn ctx<'a>(&'a self, cred: &'a Cred) -> LookupCtx<'a> {
-        LookupCtx { root: &self.root, cwd: &self.root, cred }
+        LookupCtx {
+            root: &self.root,
+            cwd: &self.root,
+            cred,
+        }
     }
 
     /// `mkdirat(2)`: `mode & !umask` permission bits. EEXIST if anything has the name.
-    pub fn mkdir(&self, ctx: &LookupCtx<'_>, path: &[u8], mode: u32, umask: u32) -> KResult<Arc<Inode>> {
+    pub fn mkdir(
+        &self,
+        ctx: &LookupCtx<'_>,
+        path: &[u8],
+        mode: u32,
+        umask: u32,
+    ) -> KResult<Arc<Inode>> {
         let (dir, name) = for_create(lookup_parent(ctx, path)?, true)?;
         dir.mkdir(ctx.cred, &name, mode & !umask & 0o7777)
     }
 
     /// `mknodat(2)`: `mode` carries the type bits (0 = regular); permission bits are masked
     /// by `umask`.
-    pub fn mknod(&self, ctx: &LookupCtx<'_>, path: &[u8], mode: u32, rdev: u64, umask: u32) -> KResult<Arc<Inode>> {
+    pub fn mknod(
+        &self,
+        ctx: &LookupCtx<'_>,
+        path: &[u8],
+        mode: u32,
+        rdev: u64,
+        umask: u32,
+    ) -> KResult<Arc<Inode>> {
         let (dir, name) = for_create(lookup_parent(ctx, path)?, false)?;
-        dir.mknod(ctx.cred, &name, (mode & S_IFMT) | (mode & !umask & 0o7777), rdev)
+        dir.mknod(
+            ctx.cred,
+            &name,
+            (mode & S_IFMT) | (mode & !umask & 0o7777),
+            rdev,
+        )
     }
 
     /// `symlinkat(2)`: a symlink at `path` containing `target` (not checked to exist).
@@ -83,7 +116,14 @@ impl Vfs {
 
     /// `linkat(2)`: `new_path` (walked in `new_ctx`) becomes a name for what `old_path` names
     /// (walked in `old_ctx`, following a final symlink only with `AT_SYMLINK_FOLLOW`).
-    pub fn link(&self, old_ctx: &LookupCtx<'_>, old_path: &[u8], new_ctx: &LookupCtx<'_>, new_path: &[u8], follow: bool) -> KResult<()> {
+    pub fn link(
+        &self,
+        old_ctx: &LookupCtx<'_>,
+        old_path: &[u8],
+        new_ctx: &LookupCtx<'_>,
+        new_path: &[u8],
+        follow: bool,
+    ) -> KResult<()> {
         let target = lookup(old_ctx, old_path, follow)?;
         if target.is_dir() {
             return Err(Errno::EPERM);
@@ -101,7 +141,11 @@ impl Vfs {
         }
         let inode = r.inode.as_ref().ok_or(Errno::ENOENT)?;
         if r.must_be_dir {
-            return Err(if inode.is_dir() { Errno::EISDIR } else { Errno::ENOTDIR });
+            return Err(if inode.is_dir() {
+                Errno::EISDIR
+            } else {
+                Errno::ENOTDIR
+            });
         }
         r.parent.unlink(ctx.cred, &r.name)
     }
@@ -121,7 +165,14 @@ impl Vfs {
 
     /// `renameat2(2)`: EBUSY for `/`, `.` or `..` on either side; ENOTDIR when a trailing
     /// slash is on a non-directory source; the rest is [`Inode::rename`].
-    pub fn rename(&self, old_ctx: &LookupCtx<'_>, old_path: &[u8], new_ctx: &LookupCtx<'_>, new_path: &[u8], flags: u32) -> KResult<()> {
+    pub fn rename(
+        &self,
+        old_ctx: &LookupCtx<'_>,
+        old_path: &[u8],
+        new_ctx: &LookupCtx<'_>,
+        new_path: &[u8],
+        flags: u32,
+    ) -> KResult<()> {
         let old = lookup_parent(old_ctx, old_path)?;
         let new = lookup_parent(new_ctx, new_path)?;
         if old.is_special_name() || new.is_special_name() {
@@ -131,7 +182,8 @@ impl Vfs {
         if !src.is_dir() && (old.must_be_dir || new.must_be_dir) {
             return Err(Errno::ENOTDIR);
         }
-        old.parent.rename(old_ctx.cred, &old.name, &new.parent, &new.name, flags)
+        old.parent
+            .rename(old_ctx.cred, &old.name, &new.parent, &new.name, flags)
     }
 
     /// `readlinkat(2)`: the target of the symlink at `path` (EINVAL if it is not one).

@@ -17,9 +17,16 @@ fn absolute_and_relative_paths_reach_the_same_inode() {
     let v = tree();
     let a = look(&v, "/a").unwrap();
     let c = root();
-    let ctx = LookupCtx { root: v.root(), cwd: &a, cred: &c };
+    let ctx = LookupCtx {
+        root: v.root(),
+        cwd: &a,
+        cred: &c,
+    };
     let rel = lookup(&ctx, b"b/file", true).expect("relative lookup from /a");
-    assert!(same(&rel, &look(&v, "/a/b/file").unwrap()), "b/file from /a is /a/b/file");
+    assert!(
+        same(&rel, &look(&v, "/a/b/file").unwrap()),
+        "b/file from /a is /a/b/file"
+    );
 }
 
 #[test]
@@ -34,7 +41,10 @@ fn repeated_slashes_collapse() {
 fn dot_stays_and_dotdot_goes_up() {
     let v = tree();
     let i = look(&v, "/a/./b/../c/.").expect("./.. walk");
-    assert!(same(&i, &look(&v, "/a/c").unwrap()), "/a/./b/../c/. is /a/c");
+    assert!(
+        same(&i, &look(&v, "/a/c").unwrap()),
+        "/a/./b/../c/. is /a/c"
+    );
 }
 
 #[test]
@@ -49,9 +59,16 @@ fn dotdot_stops_at_the_process_root() {
     let v = tree();
     let a = look(&v, "/a").unwrap();
     let c = root();
-    let ctx = LookupCtx { root: &a, cwd: &a, cred: &c };
+    let ctx = LookupCtx {
+        root: &a,
+        cwd: &a,
+        cred: &c,
+    };
     let i = lookup(&ctx, b"../../b", true).expect("chrooted .. stays at /a");
-    assert!(same(&i, &look(&v, "/a/b").unwrap()), "../../b inside chroot /a is /a/b");
+    assert!(
+        same(&i, &look(&v, "/a/b").unwrap()),
+        "../../b inside chroot /a is /a/b"
+    );
     let abs = lookup(&ctx, b"/c", true).expect("absolute path starts at process root");
     assert!(same(&abs, &look(&v, "/a/c").unwrap()));
 }
@@ -59,7 +76,11 @@ fn dotdot_stops_at_the_process_root() {
 #[test]
 fn trailing_slash_requires_a_directory() {
     let v = tree();
-    assert_eq!(look(&v, "/a/b/file/").err(), Some(Errno::ENOTDIR), "file/ is ENOTDIR");
+    assert_eq!(
+        look(&v, "/a/b/file/").err(),
+        Some(Errno::ENOTDIR),
+        "file/ is ENOTDIR"
+    );
     assert!(look(&v, "/a/b/").is_ok(), "dir/ is fine");
 }
 
@@ -67,28 +88,51 @@ fn trailing_slash_requires_a_directory() {
 fn file_in_the_middle_is_enotdir() {
     let v = tree();
     assert_eq!(look(&v, "/a/b/file/x").err(), Some(Errno::ENOTDIR));
-    assert_eq!(look(&v, "/a/b/file/.").err(), Some(Errno::ENOTDIR), "file/. is ENOTDIR");
+    assert_eq!(
+        look(&v, "/a/b/file/.").err(),
+        Some(Errno::ENOTDIR),
+        "file/. is ENOTDIR"
+    );
 }
 
 #[test]
 fn missing_component_is_enoent() {
     let v = tree();
-    assert_eq!(look(&v, "/a/nope/file").err(), Some(Errno::ENOENT), "missing middle");
-    assert_eq!(look(&v, "/a/nope").err(), Some(Errno::ENOENT), "missing final");
+    assert_eq!(
+        look(&v, "/a/nope/file").err(),
+        Some(Errno::ENOENT),
+        "missing middle"
+    );
+    assert_eq!(
+        look(&v, "/a/nope").err(),
+        Some(Errno::ENOENT),
+        "missing final"
+    );
 }
 
 #[test]
 fn empty_path_is_enoent() {
     let v = tree();
-    assert_eq!(look(&v, "").err(), Some(Errno::ENOENT), "callers handle AT_EMPTY_PATH");
+    assert_eq!(
+        look(&v, "").err(),
+        Some(Errno::ENOENT),
+        "callers handle AT_EMPTY_PATH"
+    );
 }
 
 #[test]
 fn component_longer_than_255_bytes_is_enametoolong() {
     let v = tree();
     let long = "x".repeat(256);
-    assert_eq!(look(&v, &format!("/a/{long}")).err(), Some(Errno::ENAMETOOLONG));
-    assert_eq!(look(&v, &format!("/a/{}", "x".repeat(255))).err(), Some(Errno::ENOENT), "255 is allowed");
+    assert_eq!(
+        look(&v, &format!("/a/{long}")).err(),
+        Some(Errno::ENAMETOOLONG)
+    );
+    assert_eq!(
+        look(&v, &format!("/a/{}", "x".repeat(255))).err(),
+        Some(Errno::ENOENT),
+        "255 is allowed"
+    );
 }
 
 #[test]
@@ -105,8 +149,17 @@ fn symlinks_are_followed_in_the_middle_and_at_the_end() {
     let v = tree();
     symlink(&v, "/l", "a/b");
     symlink(&v, "/f", "/a/b/file");
-    assert!(same(&look(&v, "/l/file").unwrap(), &look(&v, "/a/b/file").unwrap()), "relative symlink in the middle");
-    assert!(same(&look(&v, "/f").unwrap(), &look(&v, "/a/b/file").unwrap()), "absolute final symlink");
+    assert!(
+        same(
+            &look(&v, "/l/file").unwrap(),
+            &look(&v, "/a/b/file").unwrap()
+        ),
+        "relative symlink in the middle"
+    );
+    assert!(
+        same(&look(&v, "/f").unwrap(), &look(&v, "/a/b/file").unwrap()),
+        "absolute final symlink"
+    );
 }
 
 #[test]
@@ -122,7 +175,10 @@ fn nofollow_returns_the_symlink_itself() {
 fn trailing_slash_follows_a_final_symlink_even_without_follow() {
     let v = tree();
     symlink(&v, "/l", "/a/b");
-    assert!(same(&lookn(&v, "/l/").unwrap(), &look(&v, "/a/b").unwrap()), "l/ is the directory");
+    assert!(
+        same(&lookn(&v, "/l/").unwrap(), &look(&v, "/a/b").unwrap()),
+        "l/ is the directory"
+    );
 }
 
 #[test]
@@ -131,8 +187,16 @@ fn symlink_cycle_is_eloop() {
     symlink(&v, "/x", "y");
     symlink(&v, "/y", "x");
     assert_eq!(look(&v, "/x").err(), Some(Errno::ELOOP));
-    assert_eq!(look(&v, "/x/z").err(), Some(Errno::ELOOP), "cycle in the middle");
-    assert_eq!(lookn(&v, "/x").map(|i| i.file_type()), Ok(FileType::Symlink), "nofollow does not loop");
+    assert_eq!(
+        look(&v, "/x/z").err(),
+        Some(Errno::ELOOP),
+        "cycle in the middle"
+    );
+    assert_eq!(
+        lookn(&v, "/x").map(|i| i.file_type()),
+        Ok(FileType::Symlink),
+        "nofollow does not loop"
+    );
 }
 
 #[test]
@@ -143,7 +207,11 @@ fn forty_symlinks_resolve_and_forty_one_are_eloop() {
     }
     file(&v, "/s41", b"end");
     assert!(look(&v, "/s1").is_ok(), "a chain of 40 links resolves");
-    assert_eq!(look(&v, "/s0").err(), Some(Errno::ELOOP), "41 links exceed MAXSYMLINKS");
+    assert_eq!(
+        look(&v, "/s0").err(),
+        Some(Errno::ELOOP),
+        "41 links exceed MAXSYMLINKS"
+    );
 }
 
 #[test]
@@ -152,7 +220,10 @@ fn dotdot_after_a_symlinked_dir_is_physical() {
     symlink(&v, "/a/c/tob", "/a/b");
     dir(&v, "/a/b/sub");
     // /a/c/tob/.. is the parent of /a/b, i.e. /a, not /a/c.
-    assert!(same(&look(&v, "/a/c/tob/..").unwrap(), &look(&v, "/a").unwrap()), "`..` after a symlink is the target's parent");
+    assert!(
+        same(&look(&v, "/a/c/tob/..").unwrap(), &look(&v, "/a").unwrap()),
+        "`..` after a symlink is the target's parent"
+    );
     assert!(look(&v, "/a/c/tob/../c").is_ok());
 }
 
@@ -162,8 +233,18 @@ fn absolute_symlink_restarts_at_the_process_root() {
     let a = look(&v, "/a").unwrap();
     symlink(&v, "/a/abs", "/c");
     let c = root();
-    let ctx = LookupCtx { root: &a, cwd: &a, cred: &c };
-    assert!(same(&lookup(&ctx, b"abs", true).unwrap(), &look(&v, "/a/c").unwrap()), "/c inside chroot /a");
+    let ctx = LookupCtx {
+        root: &a,
+        cwd: &a,
+        cred: &c,
+    };
+    assert!(
+        same(
+            &lookup(&ctx, b"abs", true).unwrap(),
+            &look(&v, "/a/c").unwrap()
+        ),
+        "/c inside chroot /a"
+    );
 }
 
 #[test]
@@ -177,14 +258,32 @@ fn dangling_symlink_is_enoent_when_followed() {
 #[test]
 fn search_permission_is_checked_on_every_directory() {
     let v = tree();
-    v.install(b"/locked", 0o700, 0, 0, Timespec::new(0, 0), InstallContent::Dir).unwrap();
+    v.install(
+        b"/locked",
+        0o700,
+        0,
+        0,
+        Timespec::new(0, 0),
+        InstallContent::Dir,
+    )
+    .unwrap();
     file(&v, "/locked/f", b"");
     let u = user();
     let ctx = v.ctx(&u);
-    assert_eq!(lookup(&ctx, b"/locked/f", true).err(), Some(Errno::EACCES), "no x on /locked");
-    assert!(lookup(&ctx, b"/locked", true).is_ok(), "the dir itself can be named");
+    assert_eq!(
+        lookup(&ctx, b"/locked/f", true).err(),
+        Some(Errno::EACCES),
+        "no x on /locked"
+    );
+    assert!(
+        lookup(&ctx, b"/locked", true).is_ok(),
+        "the dir itself can be named"
+    );
     let r = root();
-    assert!(lookup(&v.ctx(&r), b"/locked/f", true).is_ok(), "root bypasses search permission");
+    assert!(
+        lookup(&v.ctx(&r), b"/locked/f", true).is_ok(),
+        "root bypasses search permission"
+    );
 }
 
 #[test]
@@ -197,7 +296,11 @@ fn lookup_parent_gives_the_directory_and_a_missing_name() {
     assert!(r.inode.is_none(), "missing final component is not an error");
     let r = lookup_parent(&v.ctx(&c), b"/a/b/..").unwrap();
     assert_eq!(r.name, b"..", "the caller sees `..` as the name");
-    assert_eq!(lookup_parent(&v.ctx(&c), b"/nope/new").err(), Some(Errno::ENOENT), "missing parent");
+    assert_eq!(
+        lookup_parent(&v.ctx(&c), b"/nope/new").err(),
+        Some(Errno::ENOENT),
+        "missing parent"
+    );
 }
 
 #[test]
@@ -206,7 +309,15 @@ fn lookup_in_a_removed_directory_is_enoent() {
     let c = root();
     let d = look(&v, "/a/c").unwrap();
     v.rmdir(&v.ctx(&c), b"/a/c").unwrap();
-    let ctx = LookupCtx { root: v.root(), cwd: &d, cred: &c };
+    let ctx = LookupCtx {
+        root: v.root(),
+        cwd: &d,
+        cred: &c,
+    };
     assert_eq!(lookup(&ctx, b"x", true).err(), Some(Errno::ENOENT));
-    assert_eq!(v.mkdir(&ctx, b"x", 0o755, 0).err(), Some(Errno::ENOENT), "nothing is created in a dead dir");
+    assert_eq!(
+        v.mkdir(&ctx, b"x", 0o755, 0).err(),
+        Some(Errno::ENOENT),
+        "nothing is created in a dead dir"
+    );
 }

@@ -17,7 +17,10 @@ fn rename_moves_a_file_within_a_directory() {
     let f = file(&v, "/a", b"x");
     mv(&v, "/a", "/b").unwrap();
     assert_eq!(look(&v, "/a").err(), Some(Errno::ENOENT), "old name gone");
-    assert!(same(&look(&v, "/b").unwrap(), &f), "new name is the same inode");
+    assert!(
+        same(&look(&v, "/b").unwrap(), &f),
+        "new name is the same inode"
+    );
 }
 
 #[test]
@@ -28,8 +31,15 @@ fn rename_of_a_dir_across_parents_fixes_dotdot_and_link_counts() {
     let (p1, p2) = (look(&v, "/p1").unwrap(), look(&v, "/p2").unwrap());
     assert_eq!((p1.metadata().nlink, p2.metadata().nlink), (3, 2));
     mv(&v, "/p1/d", "/p2/d").unwrap();
-    assert_eq!((p1.metadata().nlink, p2.metadata().nlink), (2, 3), "the subdir's link moved");
-    assert!(same(&look(&v, "/p2/d/inner/../..").unwrap(), &p2), "`..` of the moved dir is the new parent");
+    assert_eq!(
+        (p1.metadata().nlink, p2.metadata().nlink),
+        (2, 3),
+        "the subdir's link moved"
+    );
+    assert!(
+        same(&look(&v, "/p2/d/inner/../..").unwrap(), &p2),
+        "`..` of the moved dir is the new parent"
+    );
 }
 
 #[test]
@@ -51,7 +61,11 @@ fn rename_dir_over_dir_needs_it_empty() {
     assert_eq!(mv(&v, "/a", "/full").err(), Some(Errno::ENOTEMPTY));
     let root_links = v.root().metadata().nlink;
     mv(&v, "/a", "/empty").unwrap();
-    assert_eq!(v.root().metadata().nlink, root_links - 1, "replacing a dir removes one subdir link");
+    assert_eq!(
+        v.root().metadata().nlink,
+        root_links - 1,
+        "replacing a dir removes one subdir link"
+    );
 }
 
 #[test]
@@ -59,17 +73,37 @@ fn rename_between_file_and_dir_is_refused() {
     let v = vfs();
     dir(&v, "/d");
     file(&v, "/f", b"");
-    assert_eq!(mv(&v, "/d", "/f").err(), Some(Errno::ENOTDIR), "dir over file");
-    assert_eq!(mv(&v, "/f", "/d").err(), Some(Errno::EISDIR), "file over dir");
+    assert_eq!(
+        mv(&v, "/d", "/f").err(),
+        Some(Errno::ENOTDIR),
+        "dir over file"
+    );
+    assert_eq!(
+        mv(&v, "/f", "/d").err(),
+        Some(Errno::EISDIR),
+        "file over dir"
+    );
 }
 
 #[test]
 fn rename_of_a_dir_into_itself_is_einval() {
     let v = vfs();
     dir(&v, "/a/b/c");
-    assert_eq!(mv(&v, "/a", "/a/b/c/a").err(), Some(Errno::EINVAL), "into a descendant");
-    assert_eq!(mv(&v, "/a", "/a/x").err(), Some(Errno::EINVAL), "into itself");
-    assert_eq!(mv(&v, "/a/b", "/a").err(), Some(Errno::ENOTEMPTY), "over its own ancestor");
+    assert_eq!(
+        mv(&v, "/a", "/a/b/c/a").err(),
+        Some(Errno::EINVAL),
+        "into a descendant"
+    );
+    assert_eq!(
+        mv(&v, "/a", "/a/x").err(),
+        Some(Errno::EINVAL),
+        "into itself"
+    );
+    assert_eq!(
+        mv(&v, "/a/b", "/a").err(),
+        Some(Errno::ENOTEMPTY),
+        "over its own ancestor"
+    );
 }
 
 #[test]
@@ -79,7 +113,10 @@ fn rename_between_links_of_one_inode_does_nothing() {
     let f = file(&v, "/a", b"");
     v.link(&v.ctx(&c), b"/a", &v.ctx(&c), b"/b", false).unwrap();
     mv(&v, "/a", "/b").unwrap();
-    assert!(look(&v, "/a").is_ok() && look(&v, "/b").is_ok(), "both names stay, as POSIX says");
+    assert!(
+        look(&v, "/a").is_ok() && look(&v, "/b").is_ok(),
+        "both names stay, as POSIX says"
+    );
     assert_eq!(f.metadata().nlink, 2);
     mv(&v, "/a", "/a").unwrap();
 }
@@ -91,10 +128,22 @@ fn rename_flags() {
     file(&v, "/a", b"");
     file(&v, "/b", b"");
     let ctx = v.ctx(&c);
-    assert_eq!(v.rename(&ctx, b"/a", &ctx, b"/b", RENAME_NOREPLACE).err(), Some(Errno::EEXIST));
-    assert_eq!(v.rename(&ctx, b"/a", &ctx, b"/b", RENAME_EXCHANGE).err(), Some(Errno::EINVAL), "exchange is not supported yet");
-    assert_eq!(v.rename(&ctx, b"/a", &ctx, b"/b", 0x100).err(), Some(Errno::EINVAL), "unknown flag");
-    v.rename(&ctx, b"/a", &ctx, b"/c", RENAME_NOREPLACE).unwrap();
+    assert_eq!(
+        v.rename(&ctx, b"/a", &ctx, b"/b", RENAME_NOREPLACE).err(),
+        Some(Errno::EEXIST)
+    );
+    assert_eq!(
+        v.rename(&ctx, b"/a", &ctx, b"/b", RENAME_EXCHANGE).err(),
+        Some(Errno::EINVAL),
+        "exchange is not supported yet"
+    );
+    assert_eq!(
+        v.rename(&ctx, b"/a", &ctx, b"/b", 0x100).err(),
+        Some(Errno::EINVAL),
+        "unknown flag"
+    );
+    v.rename(&ctx, b"/a", &ctx, b"/c", RENAME_NOREPLACE)
+        .unwrap();
 }
 
 #[test]
@@ -103,12 +152,28 @@ fn rename_errors_for_special_and_missing_names() {
     dir(&v, "/d");
     file(&v, "/f", b"");
     assert_eq!(mv(&v, "/d/.", "/x").err(), Some(Errno::EBUSY), "rename .");
-    assert_eq!(mv(&v, "/f", "/d/..").err(), Some(Errno::EBUSY), "rename onto ..");
+    assert_eq!(
+        mv(&v, "/f", "/d/..").err(),
+        Some(Errno::EBUSY),
+        "rename onto .."
+    );
     assert_eq!(mv(&v, "/", "/x").err(), Some(Errno::EBUSY), "rename /");
     assert_eq!(mv(&v, "/nope", "/x").err(), Some(Errno::ENOENT));
-    assert_eq!(mv(&v, "/f", "/nope/x").err(), Some(Errno::ENOENT), "missing target parent");
-    assert_eq!(mv(&v, "/f/", "/g").err(), Some(Errno::ENOTDIR), "trailing slash on a file");
-    assert_eq!(mv(&v, "/f", "/g/").err(), Some(Errno::ENOTDIR), "trailing slash on the new name of a file");
+    assert_eq!(
+        mv(&v, "/f", "/nope/x").err(),
+        Some(Errno::ENOENT),
+        "missing target parent"
+    );
+    assert_eq!(
+        mv(&v, "/f/", "/g").err(),
+        Some(Errno::ENOTDIR),
+        "trailing slash on a file"
+    );
+    assert_eq!(
+        mv(&v, "/f", "/g/").err(),
+        Some(Errno::ENOTDIR),
+        "trailing slash on the new name of a file"
+    );
     mv(&v, "/d/", "/e/").expect("trailing slashes are fine for dirs");
 }
 
@@ -131,6 +196,11 @@ fn rename_needs_write_permission_on_both_directories() {
     mine.chown(&r, Some(1000), Some(1000)).unwrap();
     dir(&v, "/theirs");
     open_as(&v, &u, "/mine/f", O_CREAT | O_WRONLY).unwrap();
-    assert_eq!(v.rename(&v.ctx(&u), b"/mine/f", &v.ctx(&u), b"/theirs/f", 0).err(), Some(Errno::EACCES));
-    v.rename(&v.ctx(&u), b"/mine/f", &v.ctx(&u), b"/mine/g", 0).unwrap();
+    assert_eq!(
+        v.rename(&v.ctx(&u), b"/mine/f", &v.ctx(&u), b"/theirs/f", 0)
+            .err(),
+        Some(Errno::EACCES)
+    );
+    v.rename(&v.ctx(&u), b"/mine/f", &v.ctx(&u), b"/mine/g", 0)
+        .unwrap();
 }

@@ -13,8 +13,16 @@ fn mkdir_and_rmdir_keep_the_parent_link_count() {
     let ctx = v.ctx(&c);
     assert_eq!(v.root().metadata().nlink, 2, "empty root has . and ..");
     let d = v.mkdir(&ctx, b"/d", 0o777, 0o022).unwrap();
-    assert_eq!(d.metadata().mode, S_IFDIR | 0o755, "mode is masked by umask");
-    assert_eq!(v.root().metadata().nlink, 3, "a subdirectory's .. links the parent");
+    assert_eq!(
+        d.metadata().mode,
+        S_IFDIR | 0o755,
+        "mode is masked by umask"
+    );
+    assert_eq!(
+        v.root().metadata().nlink,
+        3,
+        "a subdirectory's .. links the parent"
+    );
     v.rmdir(&ctx, b"/d").unwrap();
     assert_eq!(v.root().metadata().nlink, 2, "rmdir drops the link");
     assert_eq!(d.metadata().nlink, 0, "a removed dir has no links");
@@ -28,9 +36,16 @@ fn mkdir_over_anything_existing_is_eexist() {
     file(&v, "/f", b"");
     symlink(&v, "/dangling", "/nowhere");
     for p in ["/f", "/dangling", "/", "/.", "/.."] {
-        assert_eq!(v.mkdir(&ctx, p.as_bytes(), 0o755, 0).err(), Some(Errno::EEXIST), "mkdir {p}");
+        assert_eq!(
+            v.mkdir(&ctx, p.as_bytes(), 0o755, 0).err(),
+            Some(Errno::EEXIST),
+            "mkdir {p}"
+        );
     }
-    assert!(v.mkdir(&ctx, b"/new/", 0o755, 0).is_ok(), "mkdir accepts a trailing slash");
+    assert!(
+        v.mkdir(&ctx, b"/new/", 0o755, 0).is_ok(),
+        "mkdir accepts a trailing slash"
+    );
 }
 
 #[test]
@@ -42,7 +57,11 @@ fn rmdir_errors_follow_linux() {
     assert_eq!(v.rmdir(&ctx, b"/d").err(), Some(Errno::ENOTEMPTY));
     assert_eq!(v.rmdir(&ctx, b"/d/f").err(), Some(Errno::ENOTDIR));
     assert_eq!(v.rmdir(&ctx, b"/d/.").err(), Some(Errno::EINVAL), "rmdir .");
-    assert_eq!(v.rmdir(&ctx, b"/d/..").err(), Some(Errno::ENOTEMPTY), "rmdir ..");
+    assert_eq!(
+        v.rmdir(&ctx, b"/d/..").err(),
+        Some(Errno::ENOTEMPTY),
+        "rmdir .."
+    );
     assert_eq!(v.rmdir(&ctx, b"/").err(), Some(Errno::EBUSY), "rmdir /");
     assert_eq!(v.rmdir(&ctx, b"/nope").err(), Some(Errno::ENOENT));
 }
@@ -53,12 +72,28 @@ fn unlink_errors_follow_linux() {
     let c = root();
     let ctx = v.ctx(&c);
     file(&v, "/d/f", b"");
-    assert_eq!(v.unlink(&ctx, b"/d").err(), Some(Errno::EISDIR), "unlink a dir");
-    assert_eq!(v.unlink(&ctx, b"/d/f/").err(), Some(Errno::ENOTDIR), "unlink file/");
-    assert_eq!(v.unlink(&ctx, b"/d/.").err(), Some(Errno::EISDIR), "unlink .");
+    assert_eq!(
+        v.unlink(&ctx, b"/d").err(),
+        Some(Errno::EISDIR),
+        "unlink a dir"
+    );
+    assert_eq!(
+        v.unlink(&ctx, b"/d/f/").err(),
+        Some(Errno::ENOTDIR),
+        "unlink file/"
+    );
+    assert_eq!(
+        v.unlink(&ctx, b"/d/.").err(),
+        Some(Errno::EISDIR),
+        "unlink ."
+    );
     assert_eq!(v.unlink(&ctx, b"/d/nope").err(), Some(Errno::ENOENT));
     v.unlink(&ctx, b"/d/f").unwrap();
-    assert_eq!(look(&v, "/d/f").err(), Some(Errno::ENOENT), "gone after unlink");
+    assert_eq!(
+        look(&v, "/d/f").err(),
+        Some(Errno::ENOENT),
+        "gone after unlink"
+    );
 }
 
 #[test]
@@ -82,10 +117,21 @@ fn hard_links_share_the_inode_and_count_links() {
     assert_eq!(f.metadata().nlink, 2);
     v.unlink(&ctx, b"/f").unwrap();
     assert_eq!(f.metadata().nlink, 1, "one name left");
-    assert_eq!(v.link(&ctx, b"/g", &ctx, b"/g", false).err(), Some(Errno::EEXIST));
+    assert_eq!(
+        v.link(&ctx, b"/g", &ctx, b"/g", false).err(),
+        Some(Errno::EEXIST)
+    );
     dir(&v, "/d");
-    assert_eq!(v.link(&ctx, b"/d", &ctx, b"/d2", false).err(), Some(Errno::EPERM), "no hard links to dirs");
-    assert_eq!(v.link(&ctx, b"/g", &ctx, b"/new/", false).err(), Some(Errno::ENOENT), "trailing slash on a new name");
+    assert_eq!(
+        v.link(&ctx, b"/d", &ctx, b"/d2", false).err(),
+        Some(Errno::EPERM),
+        "no hard links to dirs"
+    );
+    assert_eq!(
+        v.link(&ctx, b"/g", &ctx, b"/new/", false).err(),
+        Some(Errno::ENOENT),
+        "trailing slash on a new name"
+    );
 }
 
 #[test]
@@ -96,9 +142,16 @@ fn link_to_symlink_does_not_follow_unless_asked() {
     let t = file(&v, "/t", b"");
     symlink(&v, "/l", "/t");
     v.link(&ctx, b"/l", &ctx, b"/l2", false).unwrap();
-    assert_eq!(lookn(&v, "/l2").unwrap().file_type(), FileType::Symlink, "linkat without AT_SYMLINK_FOLLOW links the symlink");
+    assert_eq!(
+        lookn(&v, "/l2").unwrap().file_type(),
+        FileType::Symlink,
+        "linkat without AT_SYMLINK_FOLLOW links the symlink"
+    );
     v.link(&ctx, b"/l", &ctx, b"/t2", true).unwrap();
-    assert!(same(&look(&v, "/t2").unwrap(), &t), "AT_SYMLINK_FOLLOW links the target");
+    assert!(
+        same(&look(&v, "/t2").unwrap(), &t),
+        "AT_SYMLINK_FOLLOW links the target"
+    );
 }
 
 #[test]
@@ -106,12 +159,27 @@ fn symlink_targets_are_checked() {
     let v = vfs();
     let c = root();
     let ctx = v.ctx(&c);
-    assert_eq!(v.symlink(&ctx, b"", b"/l").err(), Some(Errno::ENOENT), "empty target");
-    assert_eq!(v.symlink(&ctx, &[b'a'; 4096], b"/l").err(), Some(Errno::ENAMETOOLONG));
+    assert_eq!(
+        v.symlink(&ctx, b"", b"/l").err(),
+        Some(Errno::ENOENT),
+        "empty target"
+    );
+    assert_eq!(
+        v.symlink(&ctx, &[b'a'; 4096], b"/l").err(),
+        Some(Errno::ENAMETOOLONG)
+    );
     let l = v.symlink(&ctx, b"anything", b"/l").unwrap();
-    assert_eq!(l.metadata().size, 8, "a symlink's size is its target's length");
+    assert_eq!(
+        l.metadata().size,
+        8,
+        "a symlink's size is its target's length"
+    );
     assert_eq!(v.readlink(&ctx, b"/l").unwrap(), b"anything");
-    assert_eq!(v.readlink(&ctx, b"/").err(), Some(Errno::EINVAL), "readlink of a dir");
+    assert_eq!(
+        v.readlink(&ctx, b"/").err(),
+        Some(Errno::EINVAL),
+        "readlink of a dir"
+    );
 }
 
 #[test]
@@ -122,15 +190,36 @@ fn mknod_rules() {
     dir(&v, "/tmp");
     v.root().child(b"tmp").unwrap().chmod(&r, 0o1777).unwrap();
     let ctx = v.ctx(&r);
-    let dev = v.mknod(&ctx, b"/null", S_IFCHR | 0o666, makedev(1, 3), 0).unwrap();
+    let dev = v
+        .mknod(&ctx, b"/null", S_IFCHR | 0o666, makedev(1, 3), 0)
+        .unwrap();
     assert_eq!(dev.metadata().rdev, makedev(1, 3));
     assert_eq!(dev.metadata().mode, S_IFCHR | 0o666);
-    assert_eq!(v.mknod(&v.ctx(&u), b"/tmp/dev", S_IFCHR | 0o666, 1, 0).err(), Some(Errno::EPERM), "devices need root");
-    assert_eq!(v.mknod(&ctx, b"/dir", S_IFDIR | 0o755, 0, 0).err(), Some(Errno::EPERM), "mknod S_IFDIR");
-    let fifo = v.mknod(&v.ctx(&u), b"/tmp/fifo", S_IFIFO | 0o644, 99, 0).unwrap();
-    assert_eq!((fifo.file_type(), fifo.metadata().rdev), (FileType::Fifo, 0), "FIFOs carry no rdev");
+    assert_eq!(
+        v.mknod(&v.ctx(&u), b"/tmp/dev", S_IFCHR | 0o666, 1, 0)
+            .err(),
+        Some(Errno::EPERM),
+        "devices need root"
+    );
+    assert_eq!(
+        v.mknod(&ctx, b"/dir", S_IFDIR | 0o755, 0, 0).err(),
+        Some(Errno::EPERM),
+        "mknod S_IFDIR"
+    );
+    let fifo = v
+        .mknod(&v.ctx(&u), b"/tmp/fifo", S_IFIFO | 0o644, 99, 0)
+        .unwrap();
+    assert_eq!(
+        (fifo.file_type(), fifo.metadata().rdev),
+        (FileType::Fifo, 0),
+        "FIFOs carry no rdev"
+    );
     let reg = v.mknod(&ctx, b"/reg", 0o644, 0, 0).unwrap();
-    assert_eq!(reg.file_type(), FileType::Regular, "type 0 is a regular file");
+    assert_eq!(
+        reg.file_type(),
+        FileType::Regular,
+        "type 0 is a regular file"
+    );
 }
 
 #[test]
@@ -138,8 +227,14 @@ fn creating_needs_write_and_search_permission_on_the_directory() {
     let v = vfs();
     dir(&v, "/ro");
     let u = user();
-    assert_eq!(v.mkdir(&v.ctx(&u), b"/ro/x", 0o755, 0).err(), Some(Errno::EACCES));
-    assert_eq!(open_as(&v, &u, "/ro/f", O_CREAT | O_WRONLY).err(), Some(Errno::EACCES));
+    assert_eq!(
+        v.mkdir(&v.ctx(&u), b"/ro/x", 0o755, 0).err(),
+        Some(Errno::EACCES)
+    );
+    assert_eq!(
+        open_as(&v, &u, "/ro/f", O_CREAT | O_WRONLY).err(),
+        Some(Errno::EACCES)
+    );
 }
 
 #[test]
@@ -151,8 +246,17 @@ fn sticky_directory_protects_other_users_files() {
     let alice = Cred::user(1000, 1000);
     let bob = Cred::user(1001, 1001);
     open_as(&v, &alice, "/tmp/a", O_CREAT | O_WRONLY).unwrap();
-    assert_eq!(v.unlink(&v.ctx(&bob), b"/tmp/a").err(), Some(Errno::EPERM), "bob may not delete alice's file");
-    assert_eq!(v.rename(&v.ctx(&bob), b"/tmp/a", &v.ctx(&bob), b"/tmp/b", 0).err(), Some(Errno::EPERM), "nor rename it");
+    assert_eq!(
+        v.unlink(&v.ctx(&bob), b"/tmp/a").err(),
+        Some(Errno::EPERM),
+        "bob may not delete alice's file"
+    );
+    assert_eq!(
+        v.rename(&v.ctx(&bob), b"/tmp/a", &v.ctx(&bob), b"/tmp/b", 0)
+            .err(),
+        Some(Errno::EPERM),
+        "nor rename it"
+    );
     v.unlink(&v.ctx(&alice), b"/tmp/a").expect("the owner may");
 }
 
@@ -168,7 +272,11 @@ fn setgid_directory_passes_its_group_on() {
     assert_eq!(f.stat().gid, 50, "file takes the dir's group");
     let sub = v.mkdir(&v.ctx(&u), b"/shared/sub", 0o755, 0).unwrap();
     let m = sub.metadata();
-    assert_eq!((m.gid, m.mode & S_ISGID), (50, S_ISGID), "subdir inherits group and setgid");
+    assert_eq!(
+        (m.gid, m.mode & S_ISGID),
+        (50, S_ISGID),
+        "subdir inherits group and setgid"
+    );
 }
 
 #[test]
@@ -177,14 +285,26 @@ fn changes_stamp_times_from_the_supplied_clock() {
     let c = root();
     set_clock(5_000);
     let d = v.mkdir(&v.ctx(&c), b"/d", 0o755, 0).unwrap();
-    assert_eq!(d.metadata().mtime, Timespec::new(5_000, 5), "new inode stamped now");
+    assert_eq!(
+        d.metadata().mtime,
+        Timespec::new(5_000, 5),
+        "new inode stamped now"
+    );
     set_clock(6_000);
     let f = open(&v, "/d/f", O_CREAT | O_WRONLY).unwrap();
-    assert_eq!(d.metadata().mtime.sec, 6_000, "creating an entry changes the dir's mtime");
+    assert_eq!(
+        d.metadata().mtime.sec,
+        6_000,
+        "creating an entry changes the dir's mtime"
+    );
     set_clock(7_000);
     f.write(b"x").unwrap();
     let m = f.stat();
-    assert_eq!((m.mtime.sec, m.ctime.sec), (7_000, 7_000), "a write changes mtime and ctime");
+    assert_eq!(
+        (m.mtime.sec, m.ctime.sec),
+        (7_000, 7_000),
+        "a write changes mtime and ctime"
+    );
 }
 
 #[test]
@@ -198,7 +318,11 @@ fn file_data_grows_sparse_and_zero_filled() {
     assert_eq!(f.read_at(7, &mut buf).unwrap(), 0, "read at EOF is 0");
     assert_eq!(f.read_at(100, &mut buf).unwrap(), 0, "read past EOF is 0");
     let m = f.metadata();
-    assert_eq!((m.size, m.blocks, m.blksize), (7, 8, 4096), "size and 512-byte blocks");
+    assert_eq!(
+        (m.size, m.blocks, m.blksize),
+        (7, 8, 4096),
+        "size and 512-byte blocks"
+    );
 }
 
 #[test]
@@ -209,16 +333,31 @@ fn truncate_shrinks_and_grows() {
     f.truncate(4).unwrap();
     let mut buf = [9u8; 8];
     assert_eq!(f.read_at(0, &mut buf).unwrap(), 4);
-    assert_eq!(&buf[..4], b"he\0\0", "regrown bytes are zero, not the old data");
-    assert_eq!(look(&v, "/").unwrap().truncate(0).err(), Some(Errno::EISDIR));
+    assert_eq!(
+        &buf[..4],
+        b"he\0\0",
+        "regrown bytes are zero, not the old data"
+    );
+    assert_eq!(
+        look(&v, "/").unwrap().truncate(0).err(),
+        Some(Errno::EISDIR)
+    );
 }
 
 #[test]
 fn size_limits_give_efbig_and_enospc() {
     let v = vfs(); // max_file_size 64 KiB, max_bytes 1 MiB
     let f = file(&v, "/f", b"");
-    assert_eq!(f.write_at(64 << 10, b"x", false).err(), Some(Errno::EFBIG), "write at the limit");
-    assert_eq!(f.write_at((64 << 10) - 1, b"xyz", false).unwrap(), (1, 64 << 10), "a write crossing the limit is shortened");
+    assert_eq!(
+        f.write_at(64 << 10, b"x", false).err(),
+        Some(Errno::EFBIG),
+        "write at the limit"
+    );
+    assert_eq!(
+        f.write_at((64 << 10) - 1, b"xyz", false).unwrap(),
+        (1, 64 << 10),
+        "a write crossing the limit is shortened"
+    );
     assert_eq!(f.truncate((64 << 10) + 1).err(), Some(Errno::EFBIG));
     let mut files = Vec::new();
     let mut err = None;
@@ -239,8 +378,14 @@ fn size_limits_give_efbig_and_enospc() {
         v.unlink(&v.ctx(&c), format!("/g{i}").as_bytes()).unwrap();
     }
     drop(files);
-    assert!(v.superblock().used_bytes() < used, "unlinked and closed files give their bytes back");
-    assert!(file(&v, "/after", b"").truncate(4096).is_ok(), "space is usable again");
+    assert!(
+        v.superblock().used_bytes() < used,
+        "unlinked and closed files give their bytes back"
+    );
+    assert!(
+        file(&v, "/after", b"").truncate(4096).is_ok(),
+        "space is usable again"
+    );
 }
 
 #[test]
@@ -249,12 +394,28 @@ fn chmod_and_chown_permissions() {
     let r = root();
     let u = user();
     let f = file(&v, "/f", b"");
-    assert_eq!(f.chmod(&u, 0o777).err(), Some(Errno::EPERM), "non-owner chmod");
-    assert_eq!(f.chown(&u, Some(1000), None).err(), Some(Errno::EPERM), "giving away a file");
+    assert_eq!(
+        f.chmod(&u, 0o777).err(),
+        Some(Errno::EPERM),
+        "non-owner chmod"
+    );
+    assert_eq!(
+        f.chown(&u, Some(1000), None).err(),
+        Some(Errno::EPERM),
+        "giving away a file"
+    );
     f.chown(&r, Some(1000), Some(1000)).unwrap();
     f.chmod(&u, 0o4755).unwrap();
-    assert_eq!(f.metadata().mode, S_IFREG | 0o4755, "owner chmod keeps the type bits");
-    assert_eq!(f.chown(&u, None, Some(5)).err(), Some(Errno::EPERM), "owner cannot pick a foreign group");
+    assert_eq!(
+        f.metadata().mode,
+        S_IFREG | 0o4755,
+        "owner chmod keeps the type bits"
+    );
+    assert_eq!(
+        f.chown(&u, None, Some(5)).err(),
+        Some(Errno::EPERM),
+        "owner cannot pick a foreign group"
+    );
     f.chown(&u, None, Some(1000)).unwrap();
     assert_eq!(f.metadata().mode & S_ISUID, 0, "chown clears set-user-ID");
 }
@@ -266,10 +427,19 @@ fn utimensat_permissions() {
     let u = user();
     let f = file(&v, "/f", b"");
     let t = Timespec::new(42, 7);
-    assert_eq!(f.set_times(&u, SetTime::At(t), SetTime::Omit).err(), Some(Errno::EPERM), "explicit times need ownership");
-    assert_eq!(f.set_times(&u, SetTime::Now, SetTime::Now).err(), Some(Errno::EACCES), "now needs write permission");
+    assert_eq!(
+        f.set_times(&u, SetTime::At(t), SetTime::Omit).err(),
+        Some(Errno::EPERM),
+        "explicit times need ownership"
+    );
+    assert_eq!(
+        f.set_times(&u, SetTime::Now, SetTime::Now).err(),
+        Some(Errno::EACCES),
+        "now needs write permission"
+    );
     f.chmod(&r, 0o666).unwrap();
-    f.set_times(&u, SetTime::Now, SetTime::Now).expect("a writer may touch");
+    f.set_times(&u, SetTime::Now, SetTime::Now)
+        .expect("a writer may touch");
     f.set_times(&r, SetTime::Omit, SetTime::At(t)).unwrap();
     let m = f.metadata();
     assert_eq!(m.mtime, t, "mtime set");
@@ -291,7 +461,10 @@ fn readdir_cookies_survive_removals_during_a_scan() {
     })
     .unwrap();
     let names: Vec<_> = first.iter().map(|e| e.name.clone()).collect();
-    assert_eq!(names, [b".".to_vec(), b"..".to_vec(), b"a".to_vec(), b"b".to_vec()]);
+    assert_eq!(
+        names,
+        [b".".to_vec(), b"..".to_vec(), b"a".to_vec(), b"b".to_vec()]
+    );
     v.unlink(&v.ctx(&c), b"/d/a").unwrap();
     v.unlink(&v.ctx(&c), b"/d/c").unwrap();
     file(&v, "/d/e", b"");
@@ -301,6 +474,10 @@ fn readdir_cookies_survive_removals_during_a_scan() {
         true
     })
     .unwrap();
-    assert_eq!(rest, [b"d".to_vec(), b"e".to_vec()], "resuming after b sees d and the new e, nothing twice");
+    assert_eq!(
+        rest,
+        [b"d".to_vec(), b"e".to_vec()],
+        "resuming after b sees d and the new e, nothing twice"
+    );
     assert_eq!(first[1].ino, v.root().ino(), ".. of /d is the root");
 }

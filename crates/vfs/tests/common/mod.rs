@@ -27,7 +27,11 @@ impl FileOps for FakeTty {
         Ok(buf.len())
     }
     fn ioctl(&self, cmd: u32, _arg: usize) -> KResult<usize> {
-        if cmd == 0x5401 { Ok(0) } else { Err(Errno::ENOTTY) }
+        if cmd == 0x5401 {
+            Ok(0)
+        } else {
+            Err(Errno::ENOTTY)
+        }
     }
 }
 
@@ -47,11 +51,21 @@ impl DeviceRegistry for Devices {
 }
 
 pub fn config() -> TmpfsConfig {
-    TmpfsConfig { dev: 7, max_bytes: 1 << 20, max_file_size: 64 << 10 }
+    TmpfsConfig {
+        dev: 7,
+        max_bytes: 1 << 20,
+        max_file_size: 64 << 10,
+    }
 }
 
 pub fn vfs() -> Vfs {
-    Vfs::new(config(), Arc::new(|| (CLOCK.load(Ordering::SeqCst), 5u32)), Arc::new(Devices { opened: AtomicUsize::new(0) }))
+    Vfs::new(
+        config(),
+        Arc::new(|| (CLOCK.load(Ordering::SeqCst), 5u32)),
+        Arc::new(Devices {
+            opened: AtomicUsize::new(0),
+        }),
+    )
 }
 
 pub fn root() -> Cred {
@@ -64,15 +78,39 @@ pub fn user() -> Cred {
 
 /// Makes the file `path` with `content` as root, mode 0644.
 pub fn file(v: &Vfs, path: &str, content: &[u8]) -> Arc<Inode> {
-    v.install(path.as_bytes(), 0o644, 0, 0, Timespec::new(1, 0), InstallContent::Regular(content)).expect("install file")
+    v.install(
+        path.as_bytes(),
+        0o644,
+        0,
+        0,
+        Timespec::new(1, 0),
+        InstallContent::Regular(content),
+    )
+    .expect("install file")
 }
 
 pub fn dir(v: &Vfs, path: &str) -> Arc<Inode> {
-    v.install(path.as_bytes(), 0o755, 0, 0, Timespec::new(1, 0), InstallContent::Dir).expect("install dir")
+    v.install(
+        path.as_bytes(),
+        0o755,
+        0,
+        0,
+        Timespec::new(1, 0),
+        InstallContent::Dir,
+    )
+    .expect("install dir")
 }
 
 pub fn symlink(v: &Vfs, path: &str, target: &str) -> Arc<Inode> {
-    v.install(path.as_bytes(), 0o777, 0, 0, Timespec::new(1, 0), InstallContent::Symlink(target.as_bytes())).expect("install symlink")
+    v.install(
+        path.as_bytes(),
+        0o777,
+        0,
+        0,
+        Timespec::new(1, 0),
+        InstallContent::Symlink(target.as_bytes()),
+    )
+    .expect("install symlink")
 }
 
 pub fn look(v: &Vfs, path: &str) -> KResult<Arc<Inode>> {
