@@ -218,7 +218,11 @@ impl FdTable {
             }
             F_GETFL => Ok(self.get(fd)?.flags() as usize),
             F_SETFL => {
-                self.get(fd)?.set_status_flags(arg as u32);
+                let file = self.get(fd)?;
+                if file.is_path() {
+                    return Err(Errno::EBADF);
+                }
+                file.set_status_flags(arg as u32);
                 Ok(0)
             }
             _ => Err(Errno::EINVAL),

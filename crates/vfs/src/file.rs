@@ -19,8 +19,8 @@ use keel_abi::{Errno, KResult};
 use spin::Mutex;
 
 use crate::consts::{
-    O_ACCMODE, O_PATH, POLLIN, POLLNVAL, POLLOUT, SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE,
-    SEEK_SET, SETFL_MASK,
+    O_ACCMODE, O_CREAT, O_EXCL, O_NOCTTY, O_PATH, O_TRUNC, POLLIN, POLLNVAL, POLLOUT, SEEK_CUR,
+    SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK,
 };
 use crate::dir::DirEntry;
 use crate::inode::{Inode, Metadata};
@@ -140,26 +140,21 @@ pub fn write_dirent64(buf: &mut [u8], e: &DirEntry) -> Option<usize> {
 pub struct OpenFile {
     ops: Arc<dyn FileOps>,
     inode: Option<Arc<Inode>>,
-    /// Access mode and status flags (`F_GETFL`); never `O_CLOEXEC` or creation flags.
+    /// Access mode, status and remaining open flags (`F_GETFL`); never creation flags.
     flags: AtomicU32,
     pos: Mutex<u64>,
 }
 
 impl OpenFile {
-    /// A new description over `ops`, opened through `inode` (if any), with `flags` (access
-    /// mode and status flags; creation flags and `O_CLOEXEC` are dropped).
+    /// A new description over `ops`, opened through `inode` (if any), with `open`'s `flags`
+    /// minus `O_CREAT`, `O_EXCL`, `O_NOCTTY` and `O_TRUNC`, as Linux keeps them in `f_flags`
+    /// (so `F_GETFL` shows `O_LARGEFILE`, `O_DIRECTORY` and even `O_CLOEXEC`, like Linux).
     pub fn new(ops: Arc<dyn FileOps>, inode: Option<Arc<Inode>>, flags: u32) -> Arc<OpenFile> {
-        let keep = O_ACCMODE
-            | O_PATH
-            | SETFL_MASK
-            | crate::consts::O_LARGEFILE
-            | crate::consts::O_SYNC
-            | crate::consts::O_DIRECTORY
-            | crate::consts::O_NOFOLLOW;
+        let flags = flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
         Arc::new(OpenFile {
             ops,
             inode,
-            flags: AtomicU32::new(flags & keep),
+            flags: AtomicU32::new(flags),
             pos: Mutex::new(0),
         })
     }

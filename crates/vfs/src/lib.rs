@@ -37,6 +37,7 @@ extern crate alloc;
 
 mod attr;
 pub mod consts;
+mod create;
 mod cred;
 mod dir;
 mod fdtable;

@@ -251,3 +251,21 @@ fn closing_the_last_fd_releases_the_file() {
     assert_eq!(Arc::strong_count(&f), 1, "exit closes every fd");
     assert!(t.open_fds().is_empty());
 }
+
+#[test]
+fn f_setfl_on_an_o_path_fd_is_ebadf_but_f_getfl_works() {
+    let (v, t) = setup();
+    let p = t
+        .alloc(open(&v, "/f", O_PATH | O_CLOEXEC).unwrap(), true)
+        .unwrap();
+    assert_eq!(
+        t.fcntl(p, F_SETFL, u64::from(O_APPEND)).err(),
+        Some(Errno::EBADF)
+    );
+    let fl = t.fcntl(p, F_GETFL, 0).unwrap() as u32;
+    assert_eq!(
+        fl & (O_PATH | O_CLOEXEC),
+        O_PATH | O_CLOEXEC,
+        "Linux keeps O_CLOEXEC in f_flags"
+    );
+}
