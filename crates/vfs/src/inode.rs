@@ -118,7 +118,9 @@ pub struct Superblock {
 }
 
 impl Superblock {
-    pub(crate) fn new(config: TmpfsConfig, clock: Arc<dyn Clock>) -> Superblock {
+    pub(crate) fn new(mut config: TmpfsConfig, clock: Arc<dyn Clock>) -> Superblock {
+        // Offsets are `loff_t` (i64) to user space; never let a file outgrow them.
+        config.max_file_size = config.max_file_size.min(i64::MAX as u64);
         Superblock {
             config,
             clock,
