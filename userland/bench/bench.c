@@ -1,6 +1,6 @@
 /* bench: Keel's micro-benchmarks, the same binary on Keel and on Linux (not a test).
  *
- *   /usr/lib/keel-tests/bench [ROUNDS]
+ *   /usr/lib/keel-tests/bench [ROUNDS]      (or keel_bench_rounds=ROUNDS in the environment)
  *
  * Measures with CLOCK_MONOTONIC, best of ROUNDS (default 5) rounds:
  *   null-syscall   getppid() through a raw `syscall` instruction
@@ -75,7 +75,8 @@ static void run(const char *name, double (*f)(long), long n, int rounds)
 int main(int argc, char **argv)
 {
 	kt_init();
-	int rounds = argc > 1 ? atoi(argv[1]) : 5;
+	const char *env = getenv("keel_bench_rounds");
+	int rounds = argc > 1 ? atoi(argv[1]) : env ? atoi(env) : 5;
 	if (rounds < 1)
 		rounds = 1;
 	printf("bench: pid %d, best of %d rounds, ns per operation\n", (int)getpid(), rounds);
