@@ -161,8 +161,11 @@ step() {
 }
 
 # build_target NAME [force]: build NAME into the cache unless an up-to-date build is there.
+declare -A BUILT=()
 build_target() {
   local name=$1 force=${2:-}
+  [ -n "${BUILT[$name]:-}" ] && [ -z "$force" ] && return
+  BUILT[$name]=1
   [ "$name" = sysroot ] || build_target sysroot
   compute_key "$name"
   local key=${KEY_MEMO[$name]} out; out=$KEEL_CACHE/out/$name-$key
