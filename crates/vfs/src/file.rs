@@ -1,0 +1,314 @@
+//! Open files: the [`FileOps`] trait every kind of open file implements (tmpfs files here;
+//! devices, pipes, ttys and sockets in the kernel), and [`OpenFile`], Linux's *open file
+//! description*: the ops, the inode it was opened through, the access mode and status flags,
+//! and the file offset. File descriptors (see `fdtable.rs`) hold `Arc<OpenFile>`, so `dup`,
+//! `fork` and `SCM_RIGHTS` share the offset and status flags, as on Linux.
+//!
+//! Nothing here blocks: an operation that would wait returns EAGAIN and reports readiness in
+//! [`FileOps::poll`]; the kernel's wait loop retries. All buffers are kernel buffers; the kernel
+//! copies to and from user memory outside these calls.
+//!
+//! Locking: `OpenFile::pos` is held across one `FileOps` call (so reads on a shared offset are
+//! atomic, as Linux's `f_pos_lock`); an implementation may take its own locks beneath it but
+//! must not sleep. Lock order: `OpenFile::pos -> Inode::state`.
+
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use keel_abi::{Errno, KResult};
+use spin::Mutex;
+
+use crate::consts::{
+    O_ACCMODE, O_CREAT, O_EXCL, O_NOCTTY, O_PATH, O_TRUNC, POLLIN, POLLNVAL, POLLOUT, SEEK_CUR,
+    SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK,
+};
+use crate::dir::DirEntry;
+use crate::inode::{Inode, Metadata};
+
+/// The operations of an open file. Every method has a default that suits a plain character
+/// device: no seeking (ESPIPE), no ioctls (ENOTTY), always ready.
+///
+/// `pos` is the open file's offset (or a copy, for `pread`/`pwrite`); an implementation
+/// advances it by what it transferred. `flags` are the current status flags (`O_APPEND`,
+/// `O_NONBLOCK`, ...).
+pub trait FileOps: Send + Sync {
+    /// Reads into `buf`; 0 at end of file. EAGAIN if nothing is available yet.
+    fn read(&self, pos: &mut u64, buf: &mut [u8], flags: u32) -> KResult<usize> {
+        let _ = (pos, buf, flags);
+        Err(Errno::EINVAL)
+    }
+
+    /// Writes from `buf`, at the end when `flags` has `O_APPEND`. EAGAIN if no room yet.
+    fn write(&self, pos: &mut u64, buf: &[u8], flags: u32) -> KResult<usize> {
+        let _ = (pos, buf, flags);
+        Err(Errno::EINVAL)
+    }
+
+    /// The new offset for `lseek(offset, whence)` from `pos` (see [`seek_in`]); ESPIPE if the
+    /// file has no offset.
+    fn seek(&self, pos: u64, offset: i64, whence: u32) -> KResult<u64> {
+        let _ = (pos, offset, whence);
+        Err(Errno::ESPIPE)
+    }
+
+    /// Whether `pread`/`pwrite` are allowed (else ESPIPE, as for pipes and ttys).
+    fn seekable(&self) -> bool {
+        false
+    }
+
+    /// `ioctl(cmd, arg)`. `arg` is raw: an implementation that treats it as a user pointer
+    /// copies through the kernel's user-copy routines itself.
+    fn ioctl(&self, cmd: u32, arg: usize) -> KResult<usize> {
+        let _ = (cmd, arg);
+        Err(Errno::ENOTTY)
+    }
+
+    /// Readiness: `POLLIN`, `POLLOUT`, `POLLERR`, `POLLHUP` bits.
+    fn poll(&self) -> u16 {
+        POLLIN | POLLOUT
+    }
+
+    /// Metadata, used only for files not opened through an inode (pipes, sockets); otherwise
+    /// the inode's metadata is reported.
+    fn stat(&self) -> Metadata {
+        Metadata::default()
+    }
+
+    /// Fills `buf` with `linux_dirent64` records from cookie `pos` (see [`write_dirent64`]);
+    /// ENOTDIR for non-directories.
+    fn getdents(&self, pos: &mut u64, buf: &mut [u8]) -> KResult<usize> {
+        let _ = (pos, buf);
+        Err(Errno::ENOTDIR)
+    }
+
+    /// `ftruncate`; EINVAL for files without a size.
+    fn truncate(&self, len: u64) -> KResult<()> {
+        let _ = len;
+        Err(Errno::EINVAL)
+    }
+
+    /// `fsync`/`fdatasync`.
+    fn fsync(&self) -> KResult<()> {
+        Ok(())
+    }
+}
+
+/// Linux's `generic_file_llseek_size`: the new offset for a file of `size` bytes. EINVAL for a
+/// negative or overflowing result or an unknown whence; ENXIO for `SEEK_DATA`/`SEEK_HOLE` at or
+/// past the end (a file without holes: data up to `size`, then the implicit hole).
+pub fn seek_in(pos: u64, offset: i64, whence: u32, size: u64) -> KResult<u64> {
+    let base = match whence {
+        SEEK_SET => 0,
+        SEEK_CUR => pos as i64,
+        SEEK_END => size as i64,
+        SEEK_DATA | SEEK_HOLE => {
+            if offset < 0 || offset as u64 >= size {
+                return Err(Errno::ENXIO);
+            }
+            return Ok(if whence == SEEK_DATA {
+                offset as u64
+            } else {
+                size
+            });
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    match base.checked_add(offset) {
+        Some(n) if n >= 0 => Ok(n as u64),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// Size of the `linux_dirent64` header before the name: `d_ino`, `d_off`, `d_reclen`, `d_type`.
+const DIRENT64_HEADER: usize = 19;
+
+/// Appends one `linux_dirent64` record for `e` to `buf` (native-endian, NUL-terminated name,
+/// padded to 8 bytes). Returns its length, or `None` if it does not fit.
+pub fn write_dirent64(buf: &mut [u8], e: &DirEntry) -> Option<usize> {
+    let reclen = (DIRENT64_HEADER + e.name.len() + 1).next_multiple_of(8);
+    let rec = buf.get_mut(..reclen)?;
+    rec.fill(0);
+    rec[0..8].copy_from_slice(&e.ino.to_ne_bytes());
+    rec[8..16].copy_from_slice(&e.next.to_ne_bytes());
+    rec[16..18].copy_from_slice(&u16::try_from(reclen).ok()?.to_ne_bytes());
+    rec[18] = e.dtype;
+    rec[DIRENT64_HEADER..DIRENT64_HEADER + e.name.len()].copy_from_slice(&e.name);
+    Some(reclen)
+}
+
+/// An open file description, shared by every fd that refers to it.
+pub struct OpenFile {
+    ops: Arc<dyn FileOps>,
+    inode: Option<Arc<Inode>>,
+    /// Access mode, status and remaining open flags (`F_GETFL`); never creation flags.
+    flags: AtomicU32,
+    pos: Mutex<u64>,
+}
+
+impl OpenFile {
+    /// A new description over `ops`, opened through `inode` (if any), with `open`'s `flags`
+    /// minus `O_CREAT`, `O_EXCL`, `O_NOCTTY` and `O_TRUNC`, as Linux keeps them in `f_flags`
+    /// (so `F_GETFL` shows `O_LARGEFILE`, `O_DIRECTORY` and even `O_CLOEXEC`, like Linux).
+    pub fn new(ops: Arc<dyn FileOps>, inode: Option<Arc<Inode>>, flags: u32) -> Arc<OpenFile> {
+        let flags = flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+        Arc::new(OpenFile {
+            ops,
+            inode,
+            flags: AtomicU32::new(flags),
+            pos: Mutex::new(0),
+        })
+    }
+
+    /// The file's operations.
+    pub fn ops(&self) -> &Arc<dyn FileOps> {
+        &self.ops
+    }
+
+    /// The inode this file was opened through (`None` for pipes, sockets, ...).
+    pub fn inode(&self) -> Option<&Arc<Inode>> {
+        self.inode.as_ref()
+    }
+
+    /// Access mode and status flags, as `F_GETFL` reports them.
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Acquire)
+    }
+
+    /// `F_SETFL`: changes only the flags in [`SETFL_MASK`].
+    pub fn set_status_flags(&self, new: u32) {
+        let _ = self
+            .flags
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |old| {
+                Some((old & !SETFL_MASK) | (new & SETFL_MASK))
+            });
+    }
+
+    /// Whether this is an `O_PATH` description (no I/O).
+    pub fn is_path(&self) -> bool {
+        self.flags() & O_PATH != 0
+    }
+
+    /// Whether the access mode allows reading (Linux's `FMODE_READ`).
+    pub fn readable(&self) -> bool {
+        !self.is_path() && ((self.flags() & O_ACCMODE) + 1) & 1 != 0
+    }
+
+    /// Whether the access mode allows writing (`FMODE_WRITE`).
+    pub fn writable(&self) -> bool {
+        !self.is_path() && ((self.flags() & O_ACCMODE) + 1) & 2 != 0
+    }
+
+    /// The current offset.
+    pub fn position(&self) -> u64 {
+        *self.pos.lock()
+    }
+
+    /// `read(2)` at the shared offset. EBADF if not open for reading.
+    pub fn read(&self, buf: &mut [u8]) -> KResult<usize> {
+        if !self.readable() {
+            return Err(Errno::EBADF);
+        }
+        let mut pos = self.pos.lock();
+        self.ops.read(&mut pos, buf, self.flags())
+    }
+
+    /// `write(2)` at the shared offset (the end with `O_APPEND`). EBADF if not open for writing.
+    pub fn write(&self, buf: &[u8]) -> KResult<usize> {
+        if !self.writable() {
+            return Err(Errno::EBADF);
+        }
+        let mut pos = self.pos.lock();
+        self.ops.write(&mut pos, buf, self.flags())
+    }
+
+    fn positional(&self, off: i64) -> KResult<u64> {
+        if !self.ops.seekable() {
+            return Err(Errno::ESPIPE);
+        }
+        u64::try_from(off).map_err(|_| Errno::EINVAL)
+    }
+
+    /// `pread64(2)`: reads at `off` without moving the offset. ESPIPE if not seekable, EINVAL
+    /// for a negative offset.
+    pub fn pread(&self, off: i64, buf: &mut [u8]) -> KResult<usize> {
+        if !self.readable() {
+            return Err(Errno::EBADF);
+        }
+        let mut pos = self.positional(off)?;
+        self.ops.read(&mut pos, buf, self.flags())
+    }
+
+    /// `pwrite64(2)`; with `O_APPEND` it appends, a Linux quirk the man page documents.
+    pub fn pwrite(&self, off: i64, buf: &[u8]) -> KResult<usize> {
+        if !self.writable() {
+            return Err(Errno::EBADF);
+        }
+        let mut pos = self.positional(off)?;
+        self.ops.write(&mut pos, buf, self.flags())
+    }
+
+    /// `lseek(2)`: returns and stores the new offset.
+    pub fn seek(&self, offset: i64, whence: u32) -> KResult<u64> {
+        if self.is_path() {
+            return Err(Errno::EBADF);
+        }
+        let mut pos = self.pos.lock();
+        let new = self.ops.seek(*pos, offset, whence)?;
+        *pos = new;
+        Ok(new)
+    }
+
+    /// `getdents64(2)` into a kernel buffer, continuing from the offset. EINVAL if even one
+    /// record does not fit, ENOTDIR for a non-directory.
+    pub fn getdents(&self, buf: &mut [u8]) -> KResult<usize> {
+        if self.is_path() {
+            return Err(Errno::EBADF);
+        }
+        let mut pos = self.pos.lock();
+        self.ops.getdents(&mut pos, buf)
+    }
+
+    /// `ioctl(2)`; EBADF on an `O_PATH` file.
+    pub fn ioctl(&self, cmd: u32, arg: usize) -> KResult<usize> {
+        if self.is_path() {
+            return Err(Errno::EBADF);
+        }
+        self.ops.ioctl(cmd, arg)
+    }
+
+    /// Readiness for `poll(2)`; `POLLNVAL` for an `O_PATH` file.
+    pub fn poll(&self) -> u16 {
+        if self.is_path() {
+            return POLLNVAL;
+        }
+        self.ops.poll()
+    }
+
+    /// `fstat(2)`: the inode's metadata, or the ops' own for inode-less files.
+    pub fn stat(&self) -> Metadata {
+        match &self.inode {
+            Some(i) => i.metadata(),
+            None => self.ops.stat(),
+        }
+    }
+
+    /// `ftruncate(2)`: EINVAL for a negative length or a file not open for writing.
+    pub fn truncate(&self, len: i64) -> KResult<()> {
+        if self.is_path() {
+            return Err(Errno::EBADF);
+        }
+        let len = u64::try_from(len).map_err(|_| Errno::EINVAL)?;
+        if !self.writable() {
+            return Err(Errno::EINVAL);
+        }
+        self.ops.truncate(len)
+    }
+
+    /// `fsync(2)`.
+    pub fn fsync(&self) -> KResult<()> {
+        if self.is_path() {
+            return Err(Errno::EBADF);
+        }
+        self.ops.fsync()
+    }
+}

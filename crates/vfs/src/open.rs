@@ -1,0 +1,158 @@
+//! `openat(2)` semantics (<https://man7.org/linux/man-pages/man2/open.2.html>) and the
+//! [`DeviceRegistry`] through which the kernel supplies device and FIFO files.
+//!
+//! Opening a tmpfs regular file or directory yields the ops of `tmpfs_file.rs`; opening a
+//! character or block device node asks the registry for the driver's [`FileOps`] by `rdev`
+//! (ENXIO if none); a FIFO asks the registry too (the kernel owns pipes); a socket node is
+//! ENXIO, as on Linux.
+
+use alloc::sync::Arc;
+
+use keel_abi::{Errno, KResult};
+
+use crate::consts::*;
+use crate::file::{FileOps, OpenFile};
+use crate::inode::Inode;
+use crate::path::{resolve, LookupCtx};
+use crate::tmpfs_file::{DirFile, PathFile, RegularFile};
+use crate::vfs::Vfs;
+
+/// Character or block device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// `S_IFCHR`
+    Char,
+    /// `S_IFBLK`
+    Block,
+}
+
+/// The kernel's drivers, as the VFS sees them.
+pub trait DeviceRegistry: Send + Sync {
+    /// Opens device `rdev` (a [`makedev`] value) with open `flags`; ENXIO if no driver has it.
+    fn open_device(&self, kind: DeviceKind, rdev: u64, flags: u32) -> KResult<Arc<dyn FileOps>>;
+
+    /// Opens a FIFO inode (the kernel keeps one pipe per FIFO inode). ENXIO by default.
+    fn open_fifo(&self, inode: &Arc<Inode>, flags: u32) -> KResult<Arc<dyn FileOps>> {
+        let _ = (inode, flags);
+        Err(Errno::ENXIO)
+    }
+}
+
+/// A registry without drivers: every device is ENXIO.
+pub struct NoDevices;
+
+impl DeviceRegistry for NoDevices {
+    fn open_device(&self, _kind: DeviceKind, _rdev: u64, _flags: u32) -> KResult<Arc<dyn FileOps>> {
+        Err(Errno::ENXIO)
+    }
+}
+
+impl Vfs {
+    /// `openat(2)`: walks `path` in `ctx` and returns a new open file description (the caller
+    /// installs it in the fd table, honouring `O_CLOEXEC`). A created file gets
+    /// `mode & !umask`. Errors as Linux: EEXIST (`O_CREAT|O_EXCL`, which never follows a final
+    /// symlink), EISDIR (writing, truncating or `O_CREAT` on a directory, or `O_CREAT` with a
+    /// trailing slash), ENOTDIR (`O_DIRECTORY`), ELOOP (`O_NOFOLLOW` on a symlink), EINVAL
+    /// (`O_CREAT|O_DIRECTORY`), EACCES, ENXIO (no driver), EOPNOTSUPP (`O_TMPFILE`, not yet).
+    pub fn open(
+        &self,
+        ctx: &LookupCtx<'_>,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+        umask: u32,
+    ) -> KResult<Arc<OpenFile>> {
+        if flags & O_TMPFILE == O_TMPFILE {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let flags = if flags & O_PATH != 0 {
+            flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        } else {
+            flags
+        };
+        let creat = flags & O_CREAT != 0;
+        if creat && flags & O_DIRECTORY != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let follow = flags & O_NOFOLLOW == 0 && !(creat && flags & O_EXCL != 0);
+        let r = resolve(ctx, path, follow)?;
+        let (inode, created) = if creat {
+            if r.must_be_dir {
+                return Err(Errno::EISDIR);
+            }
+            match r.inode {
+                Some(_) if flags & O_EXCL != 0 => return Err(Errno::EEXIST),
+                Some(i) if i.is_dir() => return Err(Errno::EISDIR),
+                Some(i) => (i, false),
+                None => (
+                    r.parent
+                        .create_file(ctx.cred, &r.name, mode & !umask & 0o7777)?,
+                    true,
+                ),
+            }
+        } else {
+            (r.into_inode()?, false)
+        };
+        self.open_inode(ctx, inode, flags, created)
+    }
+
+    /// Opens an inode already found (the tail of `open`, also for re-opening through
+    /// `/proc/self/fd` later). `created` skips the permission check, as Linux does for a file
+    /// this very `open` created.
+    pub fn open_inode(
+        &self,
+        ctx: &LookupCtx<'_>,
+        inode: Arc<Inode>,
+        flags: u32,
+        created: bool,
+    ) -> KResult<Arc<OpenFile>> {
+        let ftype = inode.file_type();
+        if ftype == FileType::Symlink {
+            if flags & O_PATH != 0 {
+                return Ok(OpenFile::new(Arc::new(PathFile), Some(inode), flags));
+            }
+            return Err(Errno::ELOOP);
+        }
+        if flags & O_DIRECTORY != 0 && ftype != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        if flags & O_PATH != 0 {
+            return Ok(OpenFile::new(Arc::new(PathFile), Some(inode), flags));
+        }
+        let acc = flags & O_ACCMODE;
+        let mut want = 0;
+        if acc != O_WRONLY {
+            want |= MAY_READ;
+        }
+        if acc != O_RDONLY || flags & O_TRUNC != 0 {
+            want |= MAY_WRITE;
+        }
+        if ftype == FileType::Directory && want & MAY_WRITE != 0 {
+            return Err(Errno::EISDIR);
+        }
+        if !created {
+            inode.check_access(ctx.cred, want)?;
+        }
+        let ops: Arc<dyn FileOps> = match ftype {
+            FileType::Regular => {
+                if flags & O_TRUNC != 0 && !created {
+                    inode.truncate(0)?;
+                }
+                Arc::new(RegularFile::new(inode.clone()))
+            }
+            FileType::Directory => Arc::new(DirFile::new(inode.clone())),
+            FileType::CharDevice | FileType::BlockDevice => {
+                let kind = if ftype == FileType::CharDevice {
+                    DeviceKind::Char
+                } else {
+                    DeviceKind::Block
+                };
+                self.devices
+                    .open_device(kind, inode.metadata().rdev, flags)?
+            }
+            FileType::Fifo => self.devices.open_fifo(&inode, flags)?,
+            FileType::Socket | FileType::Symlink => return Err(Errno::ENXIO),
+        };
+        Ok(OpenFile::new(ops, Some(inode), flags | O_LARGEFILE))
+    }
+}
