@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# mkimage.sh: builds Keel's kernel, initrd and bootable ISO into build/, and boots them.
+#
+#   ./mkimage.sh [OPTIONS]
+#
+#   (no option)        build everything that changed: kernel, ports, initrd, ISO
+#   --boot             build, then boot the ISO in QEMU with the serial console on this
+#                      terminal (quit with Ctrl-A X) and a virtio-net NIC on user networking:
+#                      host 2222 -> guest 22 (ssh), host 8080 -> guest 80 (http)
+#   --direct           with --boot: skip GRUB and boot the kernel with -kernel/-initrd (PVH)
+#   --mem SIZE         guest memory for --boot (default 256M)
+#   --append 'ARGS'    extra kernel arguments (e.g. 'loglevel=debug selftest')
+#   --extra DIR        copy DIR's tree into the initrd root (your own programs and files)
+#   --accel kvm|tcg    override the accelerator choice (see below)
+#   --kernel-only      build only the kernel (build/keel.elf)
+#   --no-ports         leave busybox, dropbear and mini_httpd out of the initrd
+#   --rebuild PORT     rebuild one port (sysroot, busybox, dropbear, mini-httpd) even if cached
+#   -h, --help         this text
+#
+# Outputs: build/keel.elf (kernel with its symbol table), build/initrd.cpio.gz,
+# build/keel.iso. Ports are cached in ${KEEL_CACHE:-~/.cache/keel} (see ports/README.md).
+#
+# Acceleration: KVM (-accel kvm -cpu host,-arch-capabilities) when /dev/kvm is usable and the
+# host's KVM is not kvm_pvm (a software hypervisor far slower than TCG that cannot run Keel);
+# otherwise TCG (-accel tcg -cpu max). Tests always use TCG.
+#
+# As root on Debian 12 the script installs missing packages and Rust targets itself; as
+# another user it prints the command to run.
+set -euo pipefail
+cd "$(dirname "$0")"
+repo=$(pwd)
+build=$repo/build
+
+boot=0 direct=0 mem=256M append="" extra="" accel="" kernel_only=0 ports=1 rebuild=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --boot) boot=1 ;;
+    --direct) direct=1 ;;
+    --mem) mem=$2; shift ;;
+    --append) append=$2; shift ;;
+    --extra) extra=$2; shift ;;
+    --accel) accel=$2; shift ;;
+    --kernel-only) kernel_only=1 ;;
+    --no-ports) ports=0 ;;
+    --rebuild) rebuild+=(--rebuild "$2"); shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "mkimage: unknown option '$1' (see ./mkimage.sh --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case $accel in ""|kvm|tcg) ;; *) echo "mkimage: --accel takes kvm or tcg" >&2; exit 2 ;; esac
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+now() { date +%s.%N; }
+took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+
+# ---- dependencies ----------------------------------------------------------------------------
+need_pkgs=()
+need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || need_pkgs+=("$1"); }
+for p in qemu-system-x86 grub-pc-bin grub-common xorriso mtools python3 cpio gzip build-essential \
+         dpkg-dev bzip2 xz-utils linux-libc-dev; do need "$p"; done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing ${need_pkgs[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  else
+    echo "mkimage: missing packages. Run as root:" >&2
+    echo "  apt-get update && apt-get install -y ${need_pkgs[*]}" >&2
+    exit 1
+  fi
+fi
+command -v cargo >/dev/null || { echo "mkimage: cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+for t in x86_64-unknown-none x86_64-unknown-linux-musl; do
+  if ! rustup target list --installed 2>/dev/null | grep -qx "$t"; then
+    say "adding Rust target $t"
+    rustup target add "$t"
+  fi
+done
+mkdir -p "$build"
+
+# ---- kernel ----------------------------------------------------------------------------------
+t=$(now)
+say "building the kernel (cargo build --release -p keel-kernel --target x86_64-unknown-none)"
+cargo build --release -p keel-kernel --target x86_64-unknown-none
+elf=target/x86_64-unknown-none/release/keel
+if [ ! -f "$build/keel.elf" ] || [ "$elf" -nt "$build/keel.elf" ]; then
+  cp "$elf" "$build/keel.elf.tmp"
+  python3 tools/ksyms.py "$build/keel.elf.tmp"
+  mv "$build/keel.elf.tmp" "$build/keel.elf"
+  say "kernel: build/keel.elf ($(took "$t"))"
+else
+  say "kernel: build/keel.elf is up to date"
+fi
+[ $kernel_only = 1 ] && exit 0
+
+# ---- initrd ----------------------------------------------------------------------------------
+t=$(now)
+root=$build/root
+rm -rf "$root.new"
+mkdir -p "$root.new"
+if [ $ports = 1 ]; then
+  say "ports: sysroot, busybox, dropbear, mini_httpd (ports/build.sh; cached builds are reused)"
+  ports/build.sh ${rebuild[@]+"${rebuild[@]}"} all
+  ports/stage.sh --no-build "$root.new"
+else
+  cp -a initrd/etc "$root.new/"
+fi
+if [ -n "$extra" ]; then
+  [ -d "$extra" ] || { echo "mkimage: --extra $extra is not a directory" >&2; exit 1; }
+  say "copying $extra into the initrd root"
+  cp -a "$extra/." "$root.new/"
+fi
+rm -rf "$root"; mv "$root.new" "$root"
+python3 initrd/mkcpio.py "$root" "$build/initrd.cpio.gz.new" --gzip --default-devs
+if [ -f "$build/initrd.cpio.gz" ] && cmp -s "$build/initrd.cpio.gz.new" "$build/initrd.cpio.gz"; then
+  rm "$build/initrd.cpio.gz.new"
+  say "initrd: build/initrd.cpio.gz is up to date"
+else
+  mv "$build/initrd.cpio.gz.new" "$build/initrd.cpio.gz"
+  say "initrd: build/initrd.cpio.gz, $(stat -c %s "$build/initrd.cpio.gz") bytes ($(took "$t"))"
+fi
+
+# ---- ISO -------------------------------------------------------------------------------------
+args="$append"
+printf '%s\n' "$args" > "$build/cmdline.new"
+if [ ! -f "$build/keel.iso" ] || [ "$build/keel.elf" -nt "$build/keel.iso" ] \
+   || [ "$build/initrd.cpio.gz" -nt "$build/keel.iso" ] || ! cmp -s "$build/cmdline.new" "$build/cmdline"; then
+  t=$(now)
+  say "ISO: build/keel.iso (grub-mkrescue, multiboot2, kernel arguments: '${args}')"
+  tools/mkiso.sh "$build/keel.elf" "$build/initrd.cpio.gz" "$build/keel.iso" $args
+  mv "$build/cmdline.new" "$build/cmdline"
+  say "ISO done ($(took "$t"))"
+else
+  rm -f "$build/cmdline.new"
+  say "ISO: build/keel.iso is up to date"
+fi
+[ $boot = 1 ] || { say "done. Boot it with ./mkimage.sh --boot"; exit 0; }
+
+# ---- boot ------------------------------------------------------------------------------------
+if [ -z "$accel" ]; then
+  if [ -w /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ]; then accel=kvm; else accel=tcg; fi
+fi
+if [ "$accel" = kvm ]; then cpu=(-accel kvm -cpu host,-arch-capabilities); else cpu=(-accel tcg -cpu max); fi
+media=(-cdrom "$build/keel.iso" -boot d)
+[ $direct = 1 ] && media=(-kernel "$build/keel.elf" -initrd "$build/initrd.cpio.gz" -append "$args")
+say "booting ($accel, $mem): Ctrl-A X quits; ssh -p 2222 root@localhost, curl localhost:8080"
+exec qemu-system-x86_64 -machine pc "${cpu[@]}" -m "$mem" -nographic -no-reboot \
+  "${media[@]}" \
+  -netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:127.0.0.1:8080-:80 \
+  -device virtio-net-pci,netdev=net0
