@@ -65,7 +65,7 @@ apt_update() {
   mkdir -p "$KEEL_CACHE/logs"
   local lg=$KEEL_CACHE/logs/apt-update.log
   if ! apt_private update > "$lg" 2>&1 || grep -q '^[EW]: ' "$lg"; then
-    if grep -q 'debian-security' "$lg" && grep -q '^[EW]: ' "$lg"; then
+    if grep -q '^[EW]: .*debian-security' "$lg"; then
       log "fetch: bookworm-security is not reachable; continuing with bookworm and bookworm-updates (see $lg)"
       sed -i '/debian-security/s/^deb-src/# deb-src/' "$APT_DIR/sources.list"
       apt_private update > "$lg" 2>&1 || die "fetch: apt-get update of the source lists failed; log: $lg"
@@ -151,13 +151,21 @@ step() {
   local s=$1; shift
   local lg=$KEEL_CACHE/logs/$TARGET-$s.log t rc=0; t=$(now)
   log "$TARGET: $s ..."
-  "$@" > "$lg" 2>&1 || rc=$?
+  # Run as an asynchronous job and wait: inside `cmd || ...` bash would ignore `set -e` in the
+  # recipe's functions, and a failing command in the middle of a step would go unnoticed.
+  (set -e; "$@") > "$lg" 2>&1 &
+  wait $! || rc=$?
   if [ $rc -ne 0 ]; then
     log "$TARGET: step '$s' FAILED (exit $rc, after $(elapsed "$t")); log: $lg"
     tail -n 25 "$lg" | sed 's/^/    | /' >&2
     exit 1
   fi
   log "$TARGET: $s done ($(elapsed "$t"))"
+}
+
+# no_interp FILE: fail unless FILE is a static ELF without PT_INTERP. Used by recipes.
+no_interp() {
+  if readelf -lW "$1" | grep -q INTERP; then echo "$1 has PT_INTERP: not static"; return 1; fi
 }
 
 # build_target NAME [force]: build NAME into the cache unless an up-to-date build is there.
@@ -198,7 +206,8 @@ build_target() {
     # shellcheck disable=SC1091
     . "$RECIPE_DIR/recipe.sh"
     recipe_build
-  ) || rc=$?
+  ) &
+  wait $! || rc=$?    # async, not `( ) || rc=$?`, which would turn off set -e in the recipe
   if [ $rc -ne 0 ]; then
     rm -rf "$tmp"
     die "$name: build failed (the cache is unchanged; logs in $KEEL_CACHE/logs/$name-*.log)"

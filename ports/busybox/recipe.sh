@@ -27,6 +27,6 @@ install_busybox() {
   install -m 755 busybox "$o/bin/busybox"
   cp .config "$o/share/busybox/config"
   cp -a testsuite "$o/share/busybox/testsuite"
-  ! readelf -l busybox | grep -q INTERP
+  no_interp busybox
   "$o/bin/busybox" --list | wc -l
 }

@@ -30,6 +30,6 @@ check_config() {
 install_dropbear() {
   mkdir -p "$DESTDIR$PREFIX/bin"
   install -m 755 dropbearmulti "$DESTDIR$PREFIX/bin/dropbearmulti"
-  ! readelf -l dropbearmulti | grep -q INTERP
+  no_interp dropbearmulti
   ./dropbearmulti dropbearkey -h 2>&1 | head -3 || true
 }

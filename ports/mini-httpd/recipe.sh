@@ -33,7 +33,7 @@ install_mini_httpd() {
   mkdir -p "$b"
   for f in mini_httpd htpasswd; do
     install -m 755 "$f" "$b/$f"
-    ! readelf -l "$f" | grep -q INTERP
+    no_interp "$f"
   done
   ./mini_httpd -V
 }

@@ -7,10 +7,11 @@
 # 2. packs it with initrd/mkcpio.py into $KEEL_BUILD/conformance/initrd.cpio, with the device
 #    nodes /dev/console (5,1), tty (5,0), null (1,3), zero (1,5), full (1,7), random (1,8),
 #    urandom (1,9);
-# 3. runs it on Debian's Linux in QEMU (tools/linux-referee.sh), three times:
+# 3. runs it on Debian's Linux in QEMU (tools/linux-referee.sh), four times:
 #      rdinit=/init                           every program in /etc/keel-tests, forked by /init
 #      rdinit=/usr/lib/keel-tests/conformance the suite as PID 1, as Keel runs it
 #      rdinit=/usr/lib/keel-tests/rust-probe  Rust std as PID 1
+#      rdinit=/usr/lib/keel-tests/hello       the "must show" C program as PID 1
 #    each must reach its `N passed, 0 failed` line (a panic, triple fault or timeout fails);
 # 4. run_on_keel: the same initrd on Keel. Until the lead wires it, it prints
 #    "Keel run: not yet wired" and counts as neither pass nor fail while KEEL_CONFORMANCE_KEEL=0
@@ -60,6 +61,7 @@ run_on_keel() { # NAME INIT_PATH
 run_on_linux all /init
 run_on_linux conformance-pid1 /usr/lib/keel-tests/conformance
 run_on_linux rust-probe-pid1 /usr/lib/keel-tests/rust-probe
+run_on_linux hello-pid1 /usr/lib/keel-tests/hello
 
 for pair in conformance-pid1:/usr/lib/keel-tests/conformance rust-probe-pid1:/usr/lib/keel-tests/rust-probe \
             hello-pid1:/usr/lib/keel-tests/hello; do
