@@ -12,11 +12,15 @@ mod arch;
 mod boot;
 mod debug;
 mod drivers;
+mod fs;
 mod irq;
 mod mm;
+mod proc;
+mod random;
 mod sched;
 mod selftest;
 mod sync;
+mod syscall;
 mod time;
 
 use spin::Once;
@@ -39,21 +43,33 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
     let cmd = cmdline();
     let level = cmd.get("loglevel").and_then(debug::logger::parse_level).unwrap_or(log::LevelFilter::Info);
     debug::logger::init(level);
-    debug::set_test_mode(cmd.has("selftest"));
+    debug::set_test_mode(cmd.has("selftest") || cmd.has("keel.test"));
     println!("Keel {} starting ({} boot), command line: {}", env!("CARGO_PKG_VERSION"), bi.loader, cmd.raw());
 
     init_memory(bi);
     gdt::init();
     idt::init();
     percpu::init();
-    init_cpu_features();
+    let features = init_cpu_features();
+    arch::x86_64::fpu::init(&features);
+    arch::x86_64::syscall::init();
     let platform = drivers::acpi::init(bi.acpi);
     apic::init(platform);
     apic::init_ioapics(platform);
     irq::register(trap::vector::TIMER as u8, timer_interrupt);
+    irq::register(SERIAL_VECTOR, serial_interrupt);
+    apic::route_isa_irq(platform, 4, SERIAL_VECTOR);
+    drivers::serial::enable_rx_interrupt();
     sched::init();
     cpu::enable_interrupts();
     time::init_wall_clock();
+    random::init();
+    fs::init();
+    if let Some((start, len)) = bi.initrd {
+        let n = fs::unpack_initrd(start, len);
+        mm::frames::release(start, start + len);
+        log::info!("initrd: {n} entries unpacked into the root tmpfs; {} KiB returned to the allocator", len / 1024);
+    }
 
     let ram: u64 = bi.regions().iter().filter(|r| r.kind == MemKind::Usable).map(|r| r.end - r.start).sum();
     println!(
@@ -65,15 +81,27 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
         time::monotonic_ns() / 1_000_000
     );
 
-    if let Some(case) = cmd.get("selftest") {
-        selftest::run_case(case);
-    }
-    let (_, failed) = selftest::run_all();
-    if debug::test_mode() {
+    if cmd.has("selftest") {
+        if let Some(case) = cmd.get("selftest") {
+            selftest::run_case(case);
+        }
+        let (_, failed) = selftest::run_all();
         debug::stop(failed == 0);
     }
-    println!("keel: no init program yet; powering off");
-    arch::x86_64::exit::power_off()
+    if !proc::init::start(cmd) {
+        println!("keel: nothing to run as PID 1; powering off");
+        arch::x86_64::exit::power_off();
+    }
+    // The boot thread retires; PID 1 and the idle thread carry on.
+    sched::exit_current()
+}
+
+const SERIAL_VECTOR: u8 = 36;
+
+fn serial_interrupt() {
+    while let Some(b) = drivers::serial::try_read() {
+        fs::console_input(b);
+    }
 }
 
 fn timer_interrupt() {
@@ -98,7 +126,7 @@ fn init_memory(bi: &BootInfo) {
     paging::init_kernel_tables(top.next_multiple_of(2 << 20));
 }
 
-fn init_cpu_features() {
+fn init_cpu_features() -> cpu::Features {
     let f = cpu::features();
     let mut cr4 = cpu::cr4();
     cr4 |= (1 << 9) | (1 << 10); // OSFXSR, OSXMMEXCPT: user programs use SSE
@@ -111,5 +139,7 @@ fn init_cpu_features() {
     // SAFETY: only bits CPUID reports (SSE support is architectural on x86_64); the kernel
     // never touches user pages outside the user-copy routines, which SMAP requires.
     unsafe { cpu::set_cr4(cr4) };
+    mm::usercopy::set_smap(f.smap);
     log::info!("CPU: SMEP {} SMAP {} RDRAND {} RDSEED {} XSAVE {}", f.smep, f.smap, f.rdrand, f.rdseed, f.xsave);
+    f
 }

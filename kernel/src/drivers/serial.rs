@@ -67,6 +67,11 @@ pub fn write_bytes(bytes: &[u8]) {
     }
 }
 
+/// Lets the UART interrupt when a byte arrives (IRQ 4, routed by the caller).
+pub fn enable_rx_interrupt() {
+    outb(COM1 + 1, 0x01);
+}
+
 /// Reads one byte if the UART has one.
 pub fn try_read() -> Option<u8> {
     (inb(COM1 + 5) & 1 != 0).then(|| inb(COM1))

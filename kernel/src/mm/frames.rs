@@ -120,3 +120,8 @@ pub fn refcount(f: PhysFrame) -> Option<u32> {
 pub fn free_frames() -> usize {
     with(|fa| fa.free_frames())
 }
+
+/// Returns reserved physical memory `[start, end)` to the allocator (the initrd once unpacked).
+pub fn release(start: u64, end: u64) {
+    with(|fa| fa.add_free_range((super::page_ceil(start) / PAGE_SIZE) as usize, (end / PAGE_SIZE) as usize));
+}

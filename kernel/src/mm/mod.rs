@@ -18,9 +18,11 @@
 //! Lock order: heap -> frames -> kernel page tables (`paging::KERNEL_PT`).
 
 pub mod frames;
+pub mod aspace;
 pub mod heap;
 pub mod kstack;
 pub mod mmio;
+pub mod usercopy;
 
 /// Start of the direct map of physical memory.
 pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;

@@ -68,6 +68,11 @@ pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Option<Arc<Thread
     Some(t)
 }
 
+/// Makes a newly created thread runnable.
+pub fn spawn_thread(t: Arc<Thread>) {
+    make_runnable(t);
+}
+
 fn make_runnable(t: Arc<Thread>) {
     SCHED.lock().run_queue.push_back(t);
     NEED_RESCHED.store(true, Ordering::Relaxed);
@@ -120,6 +125,7 @@ pub fn schedule() {
         } else {
             gdt::set_kernel_stack(next.kstack_top());
             percpu::set_kernel_rsp(next.kstack_top());
+            switch_user_state(&prev, &next);
             let save = prev.saved_rsp_ptr();
             let next_rsp = next.saved_rsp();
             s.current = Some(next);
@@ -144,6 +150,34 @@ pub fn schedule() {
     cpu::irq_restore(irq);
 }
 
+/// Saves the outgoing thread's user registers the kernel does not touch (FPU, FS base) and
+/// loads the incoming one's, with its address space. Kernel threads run on the kernel's page
+/// tables, so an exiting process's tables are never live while they are freed.
+fn switch_user_state(prev: &Thread, next: &Thread) {
+    if let Some(u) = prev.user() {
+        u.fpu.save();
+    }
+    match next.user() {
+        Some(u) => {
+            u.fpu.restore();
+            // SAFETY: FS_BASE exists on x86_64; the value was validated by arch_prctl.
+            unsafe { cpu::wrmsr(0xc000_0100, u.fs_base.load(Ordering::Relaxed)) };
+            let root = u.process.cr3();
+            if cpu::cr3() != root {
+                // SAFETY: the process's tables share the kernel half.
+                unsafe { cpu::set_cr3(root) };
+            }
+        }
+        None => {
+            let root = crate::arch::x86_64::paging::kernel_root_cached();
+            if cpu::cr3() != root {
+                // SAFETY: the kernel's own tables.
+                unsafe { cpu::set_cr3(root) };
+            }
+        }
+    }
+}
+
 /// Runs on the new thread after every switch: frees a thread that exited.
 pub(crate) fn finish_switch() {
     let dead = SCHED.lock().reap.take();
@@ -164,17 +198,28 @@ pub fn return_to_user_checks(_frame: &mut TrapFrame) {
     }
 }
 
-/// An exception in user mode. Until signals exist, the faulting thread ends with a diagnostic.
+/// An exception in user mode. Until signals exist, the process ends as if killed by the
+/// signal Linux would send, with Linux's diagnostic line.
 pub fn user_exception(frame: &mut TrapFrame) {
     let t = current();
+    let (sig, name) = match frame.vector {
+        0 | 16 | 19 => (8, "SIGFPE"),
+        1 | 3 => (5, "SIGTRAP"),
+        6 => (4, "SIGILL"),
+        17 => (7, "SIGBUS"),
+        _ => (11, "SIGSEGV"),
+    };
     crate::println!(
-        "keel: thread {} ({}) killed by {} at RIP {:#x} (error code {:#x}, CR2 {:#x})",
-        t.tid(),
+        "keel: {}[{}]: {} ({}) at {:#x} ip {:#x} sp {:#x} error {:#x}",
         t.name(),
+        t.tid(),
         crate::arch::x86_64::trap::exception_name(frame.vector),
+        name,
+        if frame.vector == 14 { cpu::cr2() } else { frame.rip },
         frame.rip,
-        frame.error_code,
-        cpu::cr2()
+        frame.rsp,
+        frame.error_code
     );
-    exit_current();
+    drop(t);
+    crate::proc::exit_thread(sig);
 }

@@ -34,6 +34,7 @@ pub struct Thread {
     kstack_top: u64,
     entry: spin::Mutex<Option<Entry>>,
     idle: bool,
+    user: Option<alloc::boxed::Box<crate::proc::UserCtx>>,
 }
 
 // SAFETY: `saved_rsp` is only touched by the scheduler with interrupts off, while the thread is
@@ -58,6 +59,7 @@ impl Thread {
             kstack_top: top,
             entry: spin::Mutex::new(entry),
             idle,
+            user: None,
         }
     }
 
@@ -82,6 +84,42 @@ impl Thread {
         // SAFETY: the thread has never run, so nothing else reads its saved RSP yet.
         unsafe { *t.saved_rsp.get() = rsp };
         Some(t)
+    }
+
+    /// A new user thread of `ctx.process`; it starts by running `f` in the kernel, which
+    /// normally enters user mode and never returns.
+    pub fn new_user(name: &str, ctx: crate::proc::UserCtx, tid: Option<u32>, f: impl FnOnce() + Send + 'static) -> Option<Arc<Thread>> {
+        let stack = KernelStack::new()?;
+        let top = stack.top();
+        let mut t = Thread::make(name, Some(stack), top, Some(Box::new(f)), false);
+        if let Some(tid) = tid {
+            t.tid = tid;
+        }
+        t.user = Some(alloc::boxed::Box::new(ctx));
+        let t = Arc::new(t);
+        // SAFETY: `top` is the aligned top of the freshly mapped stack.
+        let rsp = unsafe { context::init_stack(top, 0) };
+        // SAFETY: the thread has never run, so nothing else reads its saved RSP yet.
+        unsafe { *t.saved_rsp.get() = rsp };
+        Some(t)
+    }
+
+    /// The user-mode state, for user threads.
+    pub fn user(&self) -> Option<&crate::proc::UserCtx> {
+        self.user.as_deref()
+    }
+
+    /// Renames the thread (`prctl(PR_SET_NAME)`, exec); at most 15 bytes are kept.
+    pub fn set_name(&self, name: &[u8]) {
+        let mut n = [0u8; 16];
+        let len = name.iter().position(|&b| b == 0).unwrap_or(name.len()).min(15);
+        n[..len].copy_from_slice(&name[..len]);
+        *self.name.lock() = n;
+    }
+
+    /// The raw 16-byte name (`prctl(PR_GET_NAME)`).
+    pub fn name_bytes(&self) -> [u8; 16] {
+        *self.name.lock()
     }
 
     /// Thread id (0 for idle).

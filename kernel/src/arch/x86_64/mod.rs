@@ -7,12 +7,14 @@ pub mod context;
 pub mod cpu;
 pub mod exit;
 pub mod extable;
+pub mod fpu;
 pub mod gdt;
 pub mod idt;
 pub mod paging;
 pub mod percpu;
 pub mod pit;
 pub mod port;
+pub mod syscall;
 pub mod trap;
 
 core::arch::global_asm!(include_str!("boot.S"));

@@ -79,6 +79,27 @@ impl PageTable {
         PageTable { root }
     }
 
+    /// The raw 4 KiB entry for `va` (0 if no table reaches it).
+    pub fn get(&mut self, va: u64) -> u64 {
+        match self.entry(va, 1, false) {
+            Ok(Some(e)) => *e,
+            _ => 0,
+        }
+    }
+
+    /// Sets the raw 4 KiB entry for `va`, creating tables on the way, and flushes its TLB
+    /// entry. The caller owns the reference counting of the frame it names.
+    pub fn set(&mut self, va: u64, raw: u64) -> Result<(), MapError> {
+        let e = self.entry(va, 1, raw != 0)?;
+        match e {
+            Some(e) => *e = raw,
+            None if raw == 0 => return Ok(()),
+            None => return Err(MapError::NoMemory),
+        }
+        cpu::invlpg(va);
+        Ok(())
+    }
+
     /// Physical address of the PML4 (the CR3 value).
     pub fn root(&self) -> u64 {
         self.root
@@ -231,9 +252,13 @@ pub fn init_kernel_tables(phys_top: u64) {
         cpu::set_cr3(root);
     }
     *KERNEL_PT.lock() = pt;
+    KERNEL_ROOT.store(root, core::sync::atomic::Ordering::Relaxed);
 }
 
-/// Physical address of the kernel's PML4.
-pub fn kernel_root() -> u64 {
-    KERNEL_PT.lock().root()
+static KERNEL_ROOT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Physical address of the kernel's PML4, without taking the page-table lock (the scheduler
+/// needs it with interrupts off).
+pub fn kernel_root_cached() -> u64 {
+    KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed)
 }

@@ -98,10 +98,18 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
 }
 
 fn exception(frame: &mut TrapFrame) {
-    if frame.vector == vector::PAGE_FAULT && !frame.from_user() {
-        if let Some(fixup) = extable::fixup_for(frame.rip) {
-            frame.rip = fixup;
+    if frame.vector == vector::PAGE_FAULT {
+        let addr = cpu::cr2();
+        let code = frame.error_code;
+        // A user address, from user mode or from a user copy: demand paging first.
+        if addr < crate::mm::USER_END && crate::proc::resolve_user_fault(addr, code & 2 != 0, code & 16 != 0) {
             return;
+        }
+        if !frame.from_user() {
+            if let Some(fixup) = extable::fixup_for(frame.rip) {
+                frame.rip = fixup;
+                return;
+            }
         }
     }
     if frame.from_user() {

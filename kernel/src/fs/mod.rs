@@ -1,0 +1,68 @@
+//! The file-system layer: one `keel_vfs::Vfs` (a tmpfs root) unpacked from the initrd at boot,
+//! the device registry behind `/dev`, and the glue that makes open files block.
+//!
+//! The VFS crate never blocks: an operation that would wait returns EAGAIN. The kernel waits
+//! on [`READY`], a wait queue that every readiness change wakes (console input now; pipes and
+//! sockets later), then retries. Lock order: VFS-internal locks are leaves below everything
+//! here; none is held across a user copy.
+
+mod devices;
+mod initrd;
+
+use alloc::sync::Arc;
+
+use keel_abi::{Errno, KResult};
+use keel_vfs::{OpenFile, TmpfsConfig, Vfs};
+use spin::Once;
+
+use crate::sched::WaitQueue;
+
+pub use devices::console_input;
+pub use initrd::unpack_initrd;
+
+static VFS: Once<Vfs> = Once::new();
+
+/// Woken whenever some file may have become readable or writable.
+pub static READY: WaitQueue = WaitQueue::new();
+
+/// The namespace.
+pub fn vfs() -> &'static Vfs {
+    VFS.get().expect("fs::init has not run")
+}
+
+/// Creates the root tmpfs, sized to half of free memory as Linux's tmpfs default.
+pub fn init() {
+    let budget = (crate::mm::frames::free_frames() as u64 * 4096) / 2;
+    VFS.call_once(|| {
+        let clock: Arc<dyn keel_vfs::Clock> = Arc::new(|| {
+            let ns = crate::time::realtime_ns();
+            (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000) as u32)
+        });
+        let config = TmpfsConfig { dev: 1, max_bytes: budget, max_file_size: budget };
+        Vfs::new(config, clock, Arc::new(devices::Devices))
+    });
+}
+
+/// Reads from an open file, blocking while it has nothing (unless O_NONBLOCK).
+pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
+    loop {
+        match f.read(buf) {
+            Err(Errno::EAGAIN) if f.flags() & keel_vfs::consts::O_NONBLOCK == 0 => {
+                READY.wait_until(|| f.poll() & (keel_vfs::consts::POLLIN | keel_vfs::consts::POLLHUP) != 0);
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Writes to an open file, blocking while it has no room (unless O_NONBLOCK).
+pub fn write_blocking(f: &OpenFile, buf: &[u8]) -> KResult<usize> {
+    loop {
+        match f.write(buf) {
+            Err(Errno::EAGAIN) if f.flags() & keel_vfs::consts::O_NONBLOCK == 0 => {
+                READY.wait_until(|| f.poll() & (keel_vfs::consts::POLLOUT | keel_vfs::consts::POLLERR) != 0);
+            }
+            r => return r,
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Address spaces: a page-table hierarchy plus the regions (VMAs) that say what may be mapped
+//! where. The policy (VMA bookkeeping and Linux's rules for mmap, munmap, mprotect, mremap, brk
+//! and madvise) is the host-tested `keel_vm` crate; this module is the mechanism: page-table
+//! entries, frames and page faults.
+//!
+//! Memory objects: private anonymous pages belong to the page-table entry that maps them (one
+//! frame reference each); copy-on-write fork will share them by taking a second reference and
+//! write-protecting both entries ([`Pte::COW`]). Shared anonymous memory is a [`MemObject`]
+//! whose pages are found by offset, so every mapping sees the same frames.
+//!
+//! `PROT_NONE` keeps the frame in a not-present entry marked [`PTE_PROTNONE`], as Linux does,
+//! so contents survive `mprotect(PROT_NONE)` and back.
+//!
+//! Lock order: `AddressSpace::inner` -> `MemObject::pages` -> frames -> nothing. The lock is
+//! never held across a user copy: user copies fault, and the fault handler takes it.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+
+use keel_abi::{Errno, KResult};
+use keel_vm::{Vma, VmaSet};
+use spin::Mutex;
+
+use super::frames::{self, PhysFrame};
+use super::{page_floor, PAGE_SIZE};
+use crate::arch::x86_64::paging::{PageTable, Pte, KERNEL_PT};
+
+/// Software bit: a not-present entry that still owns its frame (PROT_NONE).
+pub const PTE_PROTNONE: u64 = 1 << 10;
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+
+pub use keel_abi::mman::{PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE};
+
+/// Shared memory: pages found by index, shared by every mapping of the object.
+pub struct MemObject {
+    pages: Mutex<BTreeMap<u64, PhysFrame>>,
+}
+
+impl MemObject {
+    /// An empty (zero-filled on demand) object.
+    pub fn new_anonymous() -> Arc<MemObject> {
+        Arc::new(MemObject { pages: Mutex::new(BTreeMap::new()) })
+    }
+
+    /// The frame at page `index`, allocated zeroed on first use. The object keeps its own
+    /// reference; the caller gets one more for its mapping.
+    fn frame_for_mapping(&self, index: u64) -> Option<PhysFrame> {
+        let mut pages = self.pages.lock();
+        let f = match pages.get(&index) {
+            Some(&f) => f,
+            None => {
+                let f = frames::alloc_zeroed()?;
+                pages.insert(index, f);
+                f
+            }
+        };
+        frames::inc_ref(f).ok()?;
+        Some(f)
+    }
+}
+
+impl Drop for MemObject {
+    fn drop(&mut self) {
+        for (_, f) in core::mem::take(&mut *self.pages.lock()) {
+            let _ = frames::dec_ref(f);
+        }
+    }
+}
+
+/// What backs a VMA.
+#[derive(Clone)]
+pub enum Backing {
+    /// Private anonymous memory (also ELF segments, whose file bytes are copied in at exec).
+    Anon,
+    /// Shared memory.
+    Shared(Arc<MemObject>),
+}
+
+impl keel_vm::Backing for Backing {
+    fn same_object(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Backing::Anon, Backing::Anon) => true,
+            (Backing::Shared(a), Backing::Shared(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// Why a user access faulted for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    /// No mapping there (SIGSEGV, SEGV_MAPERR).
+    Unmapped,
+    /// The mapping forbids the access (SIGSEGV, SEGV_ACCERR).
+    Protection,
+    /// No memory for the page (SIGBUS / OOM).
+    NoMemory,
+}
+
+/// The mutable part of an address space.
+pub struct Inner {
+    pub pt: PageTable,
+    pub vmas: VmaSet<Backing>,
+    /// Start and current end of the heap (`brk`).
+    pub brk_start: u64,
+    pub brk: u64,
+}
+
+/// A process address space.
+pub struct AddressSpace {
+    inner: Mutex<Inner>,
+}
+
+/// Page-table flags for a protection.
+pub fn pte_flags(prot: u32) -> Pte {
+    let mut f = Pte::PRESENT | Pte::USER;
+    if prot & PROT_WRITE != 0 {
+        f |= Pte::WRITABLE;
+    }
+    if prot & PROT_EXEC == 0 {
+        f |= Pte::NO_EXECUTE;
+    }
+    f
+}
+
+impl AddressSpace {
+    /// An empty user half sharing the kernel's half.
+    pub fn new() -> Option<AddressSpace> {
+        let pt = PageTable::new_sharing_kernel(&KERNEL_PT.lock())?;
+        Some(AddressSpace { inner: Mutex::new(Inner { pt, vmas: VmaSet::new(), brk_start: 0, brk: 0 }) })
+    }
+
+    /// Locks the address space.
+    pub fn lock(&self) -> spin::MutexGuard<'_, Inner> {
+        self.inner.lock()
+    }
+
+    /// Loads this address space's page tables.
+    pub fn activate(&self) {
+        let root = self.inner.lock().pt.root();
+        // SAFETY: the hierarchy shares the kernel half, so the running kernel stays mapped.
+        unsafe { crate::arch::x86_64::cpu::set_cr3(root) };
+    }
+
+    /// Physical root of the page tables.
+    pub fn root(&self) -> u64 {
+        self.inner.lock().pt.root()
+    }
+
+    /// Resolves a fault at `addr` (demand-zero, shared object pages, copy-on-write).
+    pub fn handle_fault(&self, addr: u64, write: bool, exec: bool) -> Result<(), FaultError> {
+        let mut g = self.inner.lock();
+        g.fault_in(addr, write, exec)
+    }
+
+    /// Copies `data` into this (possibly inactive) address space at `va`, faulting pages in as
+    /// needed: the ELF loader and the initial stack use it.
+    pub fn write_bytes(&self, va: u64, data: &[u8]) -> KResult<()> {
+        let mut g = self.inner.lock();
+        let mut done = 0;
+        while done < data.len() {
+            let at = va + done as u64;
+            let page = page_floor(at);
+            g.fault_in_kernel(page)?;
+            let (pa, _) = g.pt.translate(page).ok_or(Errno::EFAULT)?;
+            let off = (at - page) as usize;
+            let n = (PAGE_SIZE as usize - off).min(data.len() - done);
+            // SAFETY: `pa` is a frame this address space owns, reached through the direct map;
+            // the write stays inside the page.
+            unsafe {
+                core::ptr::copy_nonoverlapping(data[done..].as_ptr(), (crate::mm::phys_to_virt(pa) as *mut u8).add(off), n)
+            };
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+impl Inner {
+    /// Demand paging for a user access (or a user copy on the user's behalf).
+    pub fn fault_in(&mut self, addr: u64, write: bool, exec: bool) -> Result<(), FaultError> {
+        let page = page_floor(addr);
+        let (prot, backing, index) = {
+            let v: &Vma<Backing> = self.vmas.find(addr).ok_or(FaultError::Unmapped)?;
+            let allowed = v.prot != PROT_NONE
+                && (!write || v.prot & PROT_WRITE != 0)
+                && (!exec || v.prot & PROT_EXEC != 0);
+            if !allowed {
+                return Err(FaultError::Protection);
+            }
+            (v.prot, v.backing.clone(), v.pgoff_of(page))
+        };
+        self.populate(page, prot, &backing, index, write)
+    }
+
+    /// Makes sure the page at `page` is present, whatever the protection (kernel-side writes
+    /// into a new image, e.g. a read-only text segment).
+    fn fault_in_kernel(&mut self, page: u64) -> KResult<()> {
+        let (prot, backing, index) = {
+            let v = self.vmas.find(page).ok_or(Errno::EFAULT)?;
+            (v.prot, v.backing.clone(), v.pgoff_of(page))
+        };
+        self.populate(page, prot, &backing, index, false).map_err(|_| Errno::ENOMEM)?;
+        // Present even for PROT_NONE so the loader can fill it; protections stay as mapped.
+        let raw = self.pt.get(page);
+        if raw & PTE_PROTNONE != 0 {
+            self.pt.set(page, (raw & ADDR_MASK) | (Pte::PRESENT | Pte::NO_EXECUTE).bits()).map_err(|_| Errno::ENOMEM)?;
+        }
+        Ok(())
+    }
+
+    fn populate(&mut self, page: u64, prot: u32, backing: &Backing, index: u64, write: bool) -> Result<(), FaultError> {
+        let raw = self.pt.get(page);
+        if raw & Pte::PRESENT.bits() != 0 {
+            if write && raw & Pte::COW.bits() != 0 {
+                return self.break_cow(page, raw, prot);
+            }
+            return Ok(()); // already resolved (another path got here first)
+        }
+        let flags = pte_flags(prot);
+        if raw & PTE_PROTNONE != 0 {
+            // The VMA allows the access now: bring the kept frame back.
+            return self.pt.set(page, (raw & ADDR_MASK) | flags.bits()).map_err(|_| FaultError::NoMemory);
+        }
+        let frame = match backing {
+            Backing::Anon => frames::alloc_zeroed().ok_or(FaultError::NoMemory)?,
+            Backing::Shared(obj) => obj.frame_for_mapping(index).ok_or(FaultError::NoMemory)?,
+        };
+        let flags = if prot == PROT_NONE { return self.set_protnone(page, frame) } else { flags };
+        if self.pt.set(page, frame.addr() | flags.bits()).is_err() {
+            let _ = frames::dec_ref(frame);
+            return Err(FaultError::NoMemory);
+        }
+        Ok(())
+    }
+
+    fn set_protnone(&mut self, page: u64, frame: PhysFrame) -> Result<(), FaultError> {
+        self.pt.set(page, frame.addr() | PTE_PROTNONE).map_err(|_| FaultError::NoMemory)
+    }
+
+    fn break_cow(&mut self, page: u64, raw: u64, prot: u32) -> Result<(), FaultError> {
+        let old = PhysFrame::containing(raw & ADDR_MASK);
+        let flags = pte_flags(prot);
+        if frames::refcount(old) == Some(1) {
+            return self.pt.set(page, old.addr() | flags.bits()).map_err(|_| FaultError::NoMemory);
+        }
+        let new = frames::alloc_zeroed().ok_or(FaultError::NoMemory)?;
+        // SAFETY: both frames are direct-mapped; `old` is shared read-only and `new` is ours.
+        unsafe { core::ptr::copy_nonoverlapping(old.virt() as *const u8, new.virt() as *mut u8, PAGE_SIZE as usize) };
+        self.pt.set(page, new.addr() | flags.bits()).map_err(|_| FaultError::NoMemory)?;
+        let _ = frames::dec_ref(old);
+        Ok(())
+    }
+
+    /// Drops the pages of `[start, end)` from the page tables, freeing private frames.
+    pub fn zap(&mut self, start: u64, end: u64) {
+        let mut va = start;
+        while va < end {
+            let raw = self.pt.get(va);
+            if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 {
+                let _ = self.pt.set(va, 0);
+                let _ = frames::dec_ref(PhysFrame::containing(raw & ADDR_MASK));
+            }
+            va += PAGE_SIZE;
+        }
+    }
+
+    /// Rewrites the entries of `[start, end)` for a new protection, keeping their frames (and
+    /// copy-on-write pages read-only).
+    pub fn reprotect(&mut self, start: u64, end: u64, prot: u32) {
+        let mut va = start;
+        while va < end {
+            let raw = self.pt.get(va);
+            if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 {
+                let frame = raw & ADDR_MASK;
+                let new = if prot == PROT_NONE {
+                    frame | PTE_PROTNONE
+                } else {
+                    let mut f = pte_flags(prot);
+                    if raw & Pte::COW.bits() != 0 {
+                        f.remove(Pte::WRITABLE);
+                        f |= Pte::COW;
+                    }
+                    frame | f.bits()
+                };
+                let _ = self.pt.set(va, new);
+            }
+            va += PAGE_SIZE;
+        }
+    }
+
+    /// Moves the entries of `[from, from + len)` to `to` (mremap).
+    pub fn move_entries(&mut self, from: u64, to: u64, len: u64) -> KResult<()> {
+        let mut off = 0;
+        while off < len {
+            let raw = self.pt.get(from + off);
+            if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 {
+                self.pt.set(to + off, raw).map_err(|_| Errno::ENOMEM)?;
+                let _ = self.pt.set(from + off, 0);
+            }
+            off += PAGE_SIZE;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        let g = self.inner.get_mut();
+        let ranges: alloc::vec::Vec<(u64, u64)> = g.vmas.iter().map(|v| (v.start, v.end)).collect();
+        for (s, e) in ranges {
+            g.zap(s, e);
+        }
+        let pt = core::mem::replace(&mut g.pt, {
+            // SAFETY: a placeholder that is never used: the address space is being dropped.
+            unsafe { PageTable::from_root(0) }
+        });
+        pt.free_tables();
+    }
+}

@@ -1,0 +1,438 @@
+//! File system calls: open/close/read/write and friends, stat, poll, ioctl, fd operations.
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use keel_abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_CLOEXEC};
+use keel_abi::poll::PollFd;
+use keel_abi::stat::Stat;
+use keel_abi::uio::IoVec;
+use keel_abi::{Errno, KResult};
+use keel_vfs::consts::{POLLERR, POLLHUP, S_IFDIR, S_IFMT};
+use keel_vfs::{Inode, LookupCtx, Metadata, OpenFile};
+
+use super::Caller;
+use crate::mm::usercopy::{copy_from_user, copy_to_user, copy_to_user_partial, read_cstr, UserPtr};
+
+/// Bytes moved per step of a large read or write.
+const CHUNK: usize = 64 * 1024;
+/// Linux's PATH_MAX, including the NUL.
+const PATH_MAX: usize = 4096;
+/// Linux's UIO_MAXIOV.
+const IOV_MAX: i32 = 1024;
+
+fn file(c: &Caller, fd: i32) -> KResult<Arc<OpenFile>> {
+    c.process().fds.get(fd)
+}
+
+/// Reads a path argument: EFAULT for a bad pointer, ENAMETOOLONG past PATH_MAX.
+pub fn path_arg(addr: u64) -> KResult<Vec<u8>> {
+    let p = read_cstr(addr, PATH_MAX - 1)?;
+    Ok(p)
+}
+
+/// Runs `f` with a lookup context for `dirfd` (AT_FDCWD or a directory fd) as the start of
+/// relative paths.
+pub fn with_ctx<R>(c: &Caller, dirfd: i32, path: &[u8], f: impl FnOnce(&LookupCtx<'_>) -> KResult<R>) -> KResult<R> {
+    let p = c.process();
+    let cred = p.cred.lock().fs_cred();
+    let (root, cwd) = {
+        let fs = p.fs.lock();
+        (fs.root.clone(), fs.cwd.clone())
+    };
+    let start = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
+        cwd
+    } else {
+        let dir = file(c, dirfd)?.inode().cloned().ok_or(Errno::ENOTDIR)?;
+        if !dir.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        dir
+    };
+    f(&LookupCtx { root: &root, cwd: &start, cred: &cred })
+}
+
+fn stat_of(m: &Metadata) -> Stat {
+    Stat {
+        st_dev: m.dev,
+        st_ino: m.ino,
+        st_nlink: m.nlink as u64,
+        st_mode: m.mode,
+        st_uid: m.uid,
+        st_gid: m.gid,
+        st_rdev: m.rdev,
+        st_size: m.size as i64,
+        st_blksize: m.blksize as i64,
+        st_blocks: m.blocks as i64,
+        st_atime: m.atime.sec as u64,
+        st_atime_nsec: m.atime.nsec as u64,
+        st_mtime: m.mtime.sec as u64,
+        st_mtime_nsec: m.mtime.nsec as u64,
+        st_ctime: m.ctime.sec as u64,
+        st_ctime_nsec: m.ctime.nsec as u64,
+        ..Default::default()
+    }
+}
+
+pub fn sys_read(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> {
+    let f = file(c, fd)?;
+    read_into(&f, buf, count, None)
+}
+
+/// Reads up to `count` bytes into user memory, at `at` (pread) or the file offset. A fault
+/// after some bytes returns the partial count, as Linux does.
+fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<usize> {
+    if count == 0 {
+        return if f.readable() { Ok(0) } else { Err(Errno::EBADF) };
+    }
+    crate::mm::usercopy::check_range(buf, count)?;
+    let count = count.min(0x7fff_f000);
+    let mut kbuf = vec![0u8; count.min(CHUNK)];
+    let mut done = 0;
+    while done < count {
+        let want = (count - done).min(kbuf.len());
+        let n = match at {
+            Some(off) => f.pread(off + done as i64, &mut kbuf[..want]),
+            None if done == 0 => crate::fs::read_blocking(f, &mut kbuf[..want]),
+            None => f.read(&mut kbuf[..want]),
+        };
+        let n = match n {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if n == 0 {
+            break;
+        }
+        match copy_to_user_partial(buf + done as u64, &kbuf[..n]) {
+            Ok(m) if m == n => done += n,
+            Ok(m) => return Ok(done + m),
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn sys_write(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> {
+    let f = file(c, fd)?;
+    write_from(&f, buf, count, None)
+}
+
+fn write_from(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<usize> {
+    if count == 0 {
+        return if f.writable() { Ok(0) } else { Err(Errno::EBADF) };
+    }
+    crate::mm::usercopy::check_range(buf, count)?;
+    let count = count.min(0x7fff_f000);
+    let mut kbuf = vec![0u8; count.min(CHUNK)];
+    let mut done = 0;
+    while done < count {
+        let want = (count - done).min(kbuf.len());
+        if let Err(e) = copy_from_user(&mut kbuf[..want], buf + done as u64) {
+            return if done == 0 { Err(e) } else { Ok(done) };
+        }
+        let n = match at {
+            Some(off) => f.pwrite(off + done as i64, &kbuf[..want]),
+            None => crate::fs::write_blocking(f, &kbuf[..want]),
+        };
+        match n {
+            Ok(n) => {
+                done += n;
+                if n < want {
+                    break;
+                }
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
+}
+
+pub fn sys_pread64(c: &Caller, fd: i32, buf: u64, count: usize, off: i64) -> KResult<usize> {
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    read_into(&*file(c, fd)?, buf, count, Some(off))
+}
+
+pub fn sys_pwrite64(c: &Caller, fd: i32, buf: u64, count: usize, off: i64) -> KResult<usize> {
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    write_from(&*file(c, fd)?, buf, count, Some(off))
+}
+
+fn read_iovecs(iov: u64, cnt: i32) -> KResult<Vec<IoVec>> {
+    if !(0..=IOV_MAX).contains(&cnt) {
+        return Err(Errno::EINVAL);
+    }
+    let mut v = Vec::with_capacity(cnt as usize);
+    let mut total: u64 = 0;
+    for k in 0..cnt as usize {
+        let e = UserPtr::<IoVec>::new(iov).add(k)?.read()?;
+        total = total.checked_add(e.iov_len).ok_or(Errno::EINVAL)?;
+        if total > isize::MAX as u64 {
+            return Err(Errno::EINVAL);
+        }
+        v.push(e);
+    }
+    Ok(v)
+}
+
+pub fn sys_readv(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
+    let f = file(c, fd)?;
+    let v = read_iovecs(iov, cnt)?;
+    let mut done = 0;
+    for e in v {
+        let n = match read_into(&f, e.iov_base, e.iov_len as usize, None) {
+            Ok(n) => n,
+            Err(err) if done == 0 => return Err(err),
+            Err(_) => break,
+        };
+        done += n;
+        if n < e.iov_len as usize {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn sys_writev(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
+    let f = file(c, fd)?;
+    let v = read_iovecs(iov, cnt)?;
+    let mut done = 0;
+    for e in v {
+        let n = match write_from(&f, e.iov_base, e.iov_len as usize, None) {
+            Ok(n) => n,
+            Err(err) if done == 0 => return Err(err),
+            Err(_) => break,
+        };
+        done += n;
+        if n < e.iov_len as usize {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn sys_openat(c: &Caller, dirfd: i32, path: u64, flags: u32, mode: u32) -> KResult<usize> {
+    let path = path_arg(path)?;
+    let umask = c.process().fs.lock().umask;
+    let f = with_ctx(c, dirfd, &path, |ctx| crate::fs::vfs().open(ctx, &path, flags, mode & 0o7777, umask))?;
+    Ok(c.process().fds.alloc(f, flags & O_CLOEXEC != 0)? as usize)
+}
+
+pub fn sys_close(c: &Caller, fd: i32) -> KResult<usize> {
+    c.process().fds.close(fd)?;
+    Ok(0)
+}
+
+pub fn sys_fstat(c: &Caller, fd: i32, statbuf: u64) -> KResult<usize> {
+    let m = file(c, fd)?.stat();
+    UserPtr::<Stat>::new(statbuf).write(stat_of(&m))?;
+    Ok(0)
+}
+
+pub fn sys_newfstatat(c: &Caller, dirfd: i32, path: u64, statbuf: u64, flags: u32) -> KResult<usize> {
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | keel_abi::fcntl::AT_NO_AUTOMOUNT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = path_arg(path)?;
+    let m = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        if dirfd == AT_FDCWD {
+            c.process().fs.lock().cwd.metadata()
+        } else {
+            file(c, dirfd)?.stat()
+        }
+    } else {
+        let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+        with_ctx(c, dirfd, &path, |ctx| crate::fs::vfs().stat(ctx, &path, follow))?
+    };
+    UserPtr::<Stat>::new(statbuf).write(stat_of(&m))?;
+    Ok(0)
+}
+
+pub fn sys_lseek(c: &Caller, fd: i32, off: i64, whence: u32) -> KResult<usize> {
+    Ok(file(c, fd)?.seek(off, whence)? as usize)
+}
+
+pub fn sys_ioctl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
+    const FIOCLEX: u32 = 0x5451;
+    const FIONCLEX: u32 = 0x5450;
+    let f = file(c, fd)?;
+    match cmd {
+        FIOCLEX | FIONCLEX => {
+            c.process().fds.fcntl(fd, keel_abi::fcntl::F_SETFD, (cmd == FIOCLEX) as u64)?;
+            Ok(0)
+        }
+        _ => f.ioctl(cmd, arg as usize),
+    }
+}
+
+pub fn sys_poll(c: &Caller, fds: u64, nfds: u64, timeout_ms: i32) -> KResult<usize> {
+    let limit = c.process().fds.limit() as u64;
+    if nfds > limit.max(1024) {
+        return Err(Errno::EINVAL);
+    }
+    let mut v: Vec<PollFd> = Vec::with_capacity(nfds as usize);
+    for k in 0..nfds as usize {
+        v.push(UserPtr::<PollFd>::new(fds).add(k)?.read()?);
+    }
+    let files: Vec<Option<Arc<OpenFile>>> = v.iter().map(|p| if p.fd < 0 { None } else { file(c, p.fd).ok() }).collect();
+    let scan = |v: &mut [PollFd]| -> usize {
+        let mut ready = 0;
+        for (p, f) in v.iter_mut().zip(&files) {
+            p.revents = match f {
+                _ if p.fd < 0 => 0,
+                None => 0x20, // POLLNVAL
+                Some(f) => {
+                    let r = f.poll();
+                    (r & (p.events as u16 | POLLERR | POLLHUP)) as i16
+                }
+            };
+            if p.revents != 0 {
+                ready += 1;
+            }
+        }
+        ready
+    };
+    let deadline = (timeout_ms > 0).then(|| crate::time::monotonic_ns() + timeout_ms as u64 * 1_000_000);
+    let mut ready = scan(&mut v);
+    if ready == 0 && timeout_ms != 0 {
+        crate::fs::READY.wait_until_deadline(|| files.iter().zip(&v).any(|(f, p)| f.as_ref().is_some_and(|f| f.poll() & (p.events as u16 | POLLERR | POLLHUP) != 0)), deadline);
+        ready = scan(&mut v);
+    }
+    for (k, p) in v.iter().enumerate() {
+        UserPtr::<PollFd>::new(fds).add(k)?.write(*p)?;
+    }
+    Ok(ready)
+}
+
+pub fn sys_faccessat(c: &Caller, dirfd: i32, path: u64, mode: u32) -> KResult<usize> {
+    if mode & !7 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = path_arg(path)?;
+    let p = c.process();
+    // access(2) checks with the real ids.
+    let cred = {
+        let cr = p.cred.lock();
+        keel_vfs::Cred { uid: cr.uid, gid: cr.gid, groups: cr.groups.clone() }
+    };
+    let inode = with_ctx(c, dirfd, &path, |ctx| {
+        let ctx = LookupCtx { cred: &cred, ..*ctx };
+        keel_vfs::lookup(&ctx, &path, true)
+    })?;
+    if mode != 0 {
+        inode.check_access(&cred, mode)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_dup(c: &Caller, fd: i32) -> KResult<usize> {
+    Ok(c.process().fds.dup(fd)? as usize)
+}
+
+pub fn sys_dup2(c: &Caller, old: i32, new: i32) -> KResult<usize> {
+    Ok(c.process().fds.dup2(old, new)? as usize)
+}
+
+pub fn sys_dup3(c: &Caller, old: i32, new: i32, flags: u32) -> KResult<usize> {
+    Ok(c.process().fds.dup3(old, new, flags)? as usize)
+}
+
+pub fn sys_fcntl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
+    c.process().fds.fcntl(fd, cmd, arg)
+}
+
+pub fn sys_getdents64(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> {
+    let f = file(c, fd)?;
+    let mut kbuf = vec![0u8; count.min(CHUNK)];
+    let n = f.getdents(&mut kbuf)?;
+    copy_to_user(buf, &kbuf[..n])?;
+    Ok(n)
+}
+
+/// The absolute path of directory `dir`, found by walking `..` up to `root`.
+fn dir_path(root: &Arc<Inode>, dir: &Arc<Inode>) -> KResult<Vec<u8>> {
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut cur = dir.clone();
+    for _ in 0..4096 {
+        if Arc::ptr_eq(&cur, root) {
+            break;
+        }
+        let Some(parent) = cur.parent_dir() else {
+            return Err(Errno::ENOENT); // removed directory
+        };
+        let mut name = None;
+        parent.read_dir(2, |e| {
+            if e.ino == cur.ino() {
+                name = Some(e.name);
+                false
+            } else {
+                true
+            }
+        })?;
+        parts.push(name.ok_or(Errno::ENOENT)?);
+        cur = parent;
+    }
+    let mut out = Vec::new();
+    for p in parts.iter().rev() {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    Ok(out)
+}
+
+pub fn sys_getcwd(c: &Caller, buf: u64, size: usize) -> KResult<usize> {
+    let (root, cwd) = {
+        let fs = c.process().fs.lock();
+        (fs.root.clone(), fs.cwd.clone())
+    };
+    let mut path = dir_path(&root, &cwd)?;
+    path.push(0);
+    if size < path.len() {
+        return Err(Errno::ERANGE);
+    }
+    copy_to_user(buf, &path)?;
+    Ok(path.len())
+}
+
+pub fn sys_chdir(c: &Caller, path: u64) -> KResult<usize> {
+    let path = path_arg(path)?;
+    let dir = with_ctx(c, AT_FDCWD, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
+    if dir.metadata().mode & S_IFMT != S_IFDIR {
+        return Err(Errno::ENOTDIR);
+    }
+    let cred = c.process().cred.lock().fs_cred();
+    dir.check_access(&cred, keel_vfs::consts::MAY_EXEC)?;
+    c.process().fs.lock().cwd = dir;
+    Ok(0)
+}
+
+pub fn sys_readlinkat(c: &Caller, dirfd: i32, path: u64, buf: u64, size: usize) -> KResult<usize> {
+    if (size as isize) <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = path_arg(path)?;
+    let target = with_ctx(c, dirfd, &path, |ctx| crate::fs::vfs().readlink(ctx, &path))?;
+    let n = target.len().min(size);
+    copy_to_user(buf, &target[..n])?;
+    Ok(n)
+}
+
+pub fn sys_umask(c: &Caller, mask: u32) -> KResult<usize> {
+    let mut fs = c.process().fs.lock();
+    let old = fs.umask;
+    fs.umask = mask & 0o777;
+    Ok(old as usize)
+}

@@ -1,0 +1,160 @@
+//! System calls: one dispatch table in syscall-number order that decodes the raw registers into
+//! typed arguments, and one module per family with handlers named after Linux's. Handlers
+//! return `KResult`; only [`dispatch`] turns an error into `-errno`.
+//!
+//! Accepted but incomplete calls are listed in [`PARTIAL`] with what they ignore. Unknown
+//! numbers return ENOSYS and the console names each one once.
+
+mod fs;
+mod mm;
+mod proc;
+mod signal;
+mod time;
+
+pub use proc::initial_frame;
+
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use keel_abi::syscall as nr;
+use keel_abi::{Errno, KResult};
+
+use crate::arch::x86_64::trap::TrapFrame;
+use crate::proc::{Process, UserCtx};
+use crate::sched::Thread;
+
+/// Calls that are accepted but do not do everything Linux does, and what they ignore.
+pub const PARTIAL: &[(&str, &str)] = &[
+    ("set_robust_list", "stored; robust futexes are not walked at exit (no futexes yet)"),
+    ("rt_sigaction", "stored and returned; signals are not delivered yet"),
+    ("rt_sigprocmask", "stored and returned; signals are not delivered yet"),
+    ("sigaltstack", "stored and returned; signals are not delivered yet"),
+    ("prlimit64", "limits are stored and reported; only RLIMIT_NOFILE and RLIMIT_STACK are enforced"),
+    ("sched_getaffinity", "reports the one CPU"),
+    ("prctl", "PR_SET_NAME/PR_GET_NAME, PR_SET/GET_DUMPABLE, PR_GET/SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG (stored); others EINVAL"),
+    ("ioctl", "terminal requests on the console; others ENOTTY"),
+    ("mmap", "shared file mappings are ENODEV; private file mappings are copied at mmap time"),
+    ("madvise", "MADV_DONTNEED/MADV_FREE drop pages; other advice is accepted and ignored"),
+];
+
+/// The calling thread and its user state.
+pub struct Caller {
+    pub thread: Arc<Thread>,
+}
+
+impl Caller {
+    fn user(&self) -> &UserCtx {
+        self.thread.user().expect("system call from a kernel thread")
+    }
+    /// The calling process.
+    pub fn process(&self) -> &Arc<Process> {
+        &self.user().process
+    }
+}
+
+static WARNED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+
+fn warn_unknown(n: u64) {
+    let (word, bit) = ((n / 64) as usize, n % 64);
+    let first = match WARNED.get(word) {
+        Some(w) => w.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0,
+        None => true,
+    };
+    if first {
+        let name = nr::name(n as usize).unwrap_or("?");
+        crate::println!("keel: unimplemented system call {name} ({n}) returns ENOSYS");
+    }
+}
+
+/// Decodes and runs the system call in `frame`, leaving the result in `rax`.
+pub fn dispatch(frame: &mut TrapFrame) {
+    let n = frame.rax;
+    let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
+    let c = Caller { thread: crate::sched::current() };
+    let r = call(&c, n, a, frame);
+    frame.rax = match r {
+        Ok(v) => v as u64,
+        Err(e) => e.as_ret() as u64,
+    };
+}
+
+fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize> {
+    let i = |x: u64| x as i32;
+    match n as usize {
+        nr::READ => fs::sys_read(c, i(a[0]), a[1], a[2] as usize),
+        nr::WRITE => fs::sys_write(c, i(a[0]), a[1], a[2] as usize),
+        nr::OPEN => fs::sys_openat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1] as u32, a[2] as u32),
+        nr::CLOSE => fs::sys_close(c, i(a[0])),
+        nr::STAT => fs::sys_newfstatat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1], 0),
+        nr::FSTAT => fs::sys_fstat(c, i(a[0]), a[1]),
+        nr::LSTAT => fs::sys_newfstatat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1], keel_abi::fcntl::AT_SYMLINK_NOFOLLOW),
+        nr::POLL => fs::sys_poll(c, a[0], a[1], i(a[2])),
+        nr::LSEEK => fs::sys_lseek(c, i(a[0]), a[1] as i64, a[2] as u32),
+        nr::MMAP => mm::sys_mmap(c, a[0], a[1], a[2] as u32, a[3] as u32, i(a[4]), a[5]),
+        nr::MPROTECT => mm::sys_mprotect(c, a[0], a[1], a[2] as u32),
+        nr::MUNMAP => mm::sys_munmap(c, a[0], a[1]),
+        nr::BRK => mm::sys_brk(c, a[0]),
+        nr::RT_SIGACTION => signal::sys_rt_sigaction(c, i(a[0]), a[1], a[2], a[3] as usize),
+        nr::RT_SIGPROCMASK => signal::sys_rt_sigprocmask(c, i(a[0]), a[1], a[2], a[3] as usize),
+        nr::IOCTL => fs::sys_ioctl(c, i(a[0]), a[1] as u32, a[2]),
+        nr::PREAD64 => fs::sys_pread64(c, i(a[0]), a[1], a[2] as usize, a[3] as i64),
+        nr::PWRITE64 => fs::sys_pwrite64(c, i(a[0]), a[1], a[2] as usize, a[3] as i64),
+        nr::READV => fs::sys_readv(c, i(a[0]), a[1], i(a[2])),
+        nr::WRITEV => fs::sys_writev(c, i(a[0]), a[1], i(a[2])),
+        nr::ACCESS => fs::sys_faccessat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1] as u32),
+        nr::SCHED_YIELD => proc::sys_sched_yield(),
+        nr::MREMAP => mm::sys_mremap(c, a[0], a[1], a[2], a[3] as u32, a[4]),
+        nr::MADVISE => mm::sys_madvise(c, a[0], a[1], i(a[2])),
+        nr::DUP => fs::sys_dup(c, i(a[0])),
+        nr::DUP2 => fs::sys_dup2(c, i(a[0]), i(a[1])),
+        nr::NANOSLEEP => time::sys_nanosleep(a[0], a[1]),
+        nr::GETPID => Ok(c.process().pid as usize),
+        nr::EXECVE => proc::sys_execve(c, a[0], a[1], a[2], frame),
+        nr::EXIT => proc::sys_exit(c, i(a[0])),
+        nr::UNAME => proc::sys_uname(a[0]),
+        nr::FCNTL => fs::sys_fcntl(c, i(a[0]), a[1] as u32, a[2]),
+        nr::GETDENTS64 => fs::sys_getdents64(c, i(a[0]), a[1], a[2] as usize),
+        nr::GETCWD => fs::sys_getcwd(c, a[0], a[1] as usize),
+        nr::CHDIR => fs::sys_chdir(c, a[0]),
+        nr::READLINK => fs::sys_readlinkat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1], a[2] as usize),
+        nr::UMASK => fs::sys_umask(c, a[0] as u32),
+        nr::GETTIMEOFDAY => time::sys_gettimeofday(a[0], a[1]),
+        nr::GETRLIMIT => proc::sys_prlimit64(c, 0, i(a[0]), 0, a[1]),
+        nr::GETUID => Ok(c.process().cred.lock().uid as usize),
+        nr::GETGID => Ok(c.process().cred.lock().gid as usize),
+        nr::GETEUID => Ok(c.process().cred.lock().euid as usize),
+        nr::GETEGID => Ok(c.process().cred.lock().egid as usize),
+        nr::GETPPID => Ok(c.process().ppid.load(Ordering::Relaxed) as usize),
+        nr::GETPGRP => Ok(c.process().pgid.load(Ordering::Relaxed) as usize),
+        nr::GETGROUPS => proc::sys_getgroups(c, i(a[0]), a[1]),
+        nr::GETRESUID => proc::sys_getresid(c, a[0], a[1], a[2], true),
+        nr::GETRESGID => proc::sys_getresid(c, a[0], a[1], a[2], false),
+        nr::GETPGID => proc::sys_getpgid(c, i(a[0])),
+        nr::GETSID => proc::sys_getsid(c, i(a[0])),
+        nr::SIGALTSTACK => signal::sys_sigaltstack(c, a[0], a[1]),
+        nr::PRCTL => proc::sys_prctl(c, i(a[0]), a[1], a[2]),
+        nr::ARCH_PRCTL => proc::sys_arch_prctl(c, i(a[0]), a[1]),
+        nr::SETRLIMIT => proc::sys_prlimit64(c, 0, i(a[0]), a[1], 0),
+        nr::REBOOT => proc::sys_reboot(c, a[0] as u32, a[1] as u32, a[2] as u32),
+        nr::GETTID => Ok(c.thread.tid() as usize),
+        nr::TIME => time::sys_time(a[0]),
+        nr::SCHED_GETAFFINITY => proc::sys_sched_getaffinity(c, i(a[0]), a[1] as usize, a[2]),
+        nr::SET_TID_ADDRESS => proc::sys_set_tid_address(c, a[0]),
+        nr::CLOCK_GETTIME => time::sys_clock_gettime(i(a[0]), a[1]),
+        nr::CLOCK_GETRES => time::sys_clock_getres(i(a[0]), a[1]),
+        nr::CLOCK_NANOSLEEP => time::sys_clock_nanosleep(i(a[0]), i(a[1]), a[2], a[3]),
+        nr::EXIT_GROUP => proc::sys_exit(c, i(a[0])),
+        nr::OPENAT => fs::sys_openat(c, i(a[0]), a[1], a[2] as u32, a[3] as u32),
+        nr::NEWFSTATAT => fs::sys_newfstatat(c, i(a[0]), a[1], a[2], a[3] as u32),
+        nr::READLINKAT => fs::sys_readlinkat(c, i(a[0]), a[1], a[2], a[3] as usize),
+        nr::FACCESSAT => fs::sys_faccessat(c, i(a[0]), a[1], a[2] as u32),
+        nr::SET_ROBUST_LIST => proc::sys_set_robust_list(c, a[0], a[1] as usize),
+        nr::DUP3 => fs::sys_dup3(c, i(a[0]), i(a[1]), a[2] as u32),
+        nr::PRLIMIT64 => proc::sys_prlimit64(c, i(a[0]), i(a[1]), a[2], a[3]),
+        nr::GETRANDOM => proc::sys_getrandom(a[0], a[1] as usize, a[2] as u32),
+        _ => {
+            warn_unknown(n);
+            Err(Errno::ENOSYS)
+        }
+    }
+}
