@@ -17,7 +17,7 @@ recipe_build() {
 
 configure_static() {
   sed -i 's|^# CONFIG_STATIC is not set$|CONFIG_STATIC=y|' .config
-  yes "" | make oldconfig CC="$KEEL_CC" HOSTCC=gcc
+  { yes "" || true; } | make oldconfig CC="$KEEL_CC" HOSTCC=gcc   # yes ends by SIGPIPE
   grep -x 'CONFIG_STATIC=y' .config
 }
 
