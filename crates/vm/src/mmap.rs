@@ -20,6 +20,8 @@ const MAP_DROPPABLE: u32 = 0x08;
 /// `MAP_HUGE_2MB` and `MAP_HUGE_1GB` (`MAP_HUGE_SHIFT` is 26).
 const MAP_HUGE_2MB: u32 = 21 << 26;
 const MAP_HUGE_1GB: u32 = 30 << 26;
+/// `MAP_UNINITIALIZED` (honoured only on no-MMU kernels, but part of the legacy mask).
+const MAP_UNINITIALIZED: u32 = 0x400_0000;
 /// Linux's `LEGACY_MAP_MASK` on x86: the flags `MAP_SHARED_VALIDATE` accepts for a file whose
 /// `mmap` supports nothing more. Note it lacks `MAP_FIXED_NOREPLACE`, as Linux's does.
 const LEGACY_MAP_MASK: u32 = MAP_SHARED
@@ -28,6 +30,7 @@ const LEGACY_MAP_MASK: u32 = MAP_SHARED
     | MAP_ANONYMOUS
     | MAP_DENYWRITE
     | MAP_EXECUTABLE
+    | MAP_UNINITIALIZED
     | MAP_GROWSDOWN
     | MAP_LOCKED
     | MAP_NORESERVE
