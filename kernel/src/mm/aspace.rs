@@ -59,6 +59,20 @@ impl MemObject {
     }
 }
 
+impl MemObject {
+    /// Frees the object's pages with index in `[first, last)`.
+    fn remove(&self, first: u64, last: u64) {
+        let gone: alloc::vec::Vec<_> = {
+            let mut pages = self.pages.lock();
+            let keys: alloc::vec::Vec<u64> = pages.range(first..last).map(|(&k, _)| k).collect();
+            keys.into_iter().filter_map(|k| pages.remove(&k)).collect()
+        };
+        for f in gone {
+            let _ = frames::dec_ref(f);
+        }
+    }
+}
+
 impl Drop for MemObject {
     fn drop(&mut self) {
         for (_, f) in core::mem::take(&mut *self.pages.lock()) {
@@ -262,6 +276,24 @@ impl Inner {
                 let _ = frames::dec_ref(PhysFrame::containing(raw & ADDR_MASK));
             }
             va += PAGE_SIZE;
+        }
+    }
+
+    /// Drops `[start, end)` from the page tables and, for shared memory, from the object too
+    /// (MADV_REMOVE punches a hole: the pages read back as zeroes everywhere).
+    pub fn punch_hole(&mut self, start: u64, end: u64) {
+        let mut va = start;
+        while va < end {
+            let Some(v) = self.vmas.find(va) else {
+                va += PAGE_SIZE;
+                continue;
+            };
+            let (vend, backing, first) = (v.end.min(end), v.backing.clone(), v.pgoff_of(va));
+            if let Backing::Shared(obj) = backing {
+                obj.remove(first, first + (vend - va) / PAGE_SIZE);
+            }
+            self.zap(va, vend);
+            va = vend;
         }
     }
 

@@ -227,8 +227,13 @@ pub fn install(thread: &Arc<crate::sched::Thread>, loaded: Loaded, frame: &mut c
     u.fpu.reset();
     u.fpu.restore();
     u.fs_base.store(0, Ordering::Relaxed);
-    // SAFETY: FS_BASE exists; 0 is what a new program starts with.
-    unsafe { crate::arch::x86_64::cpu::wrmsr(0xc000_0100, 0) };
+    u.gs_base.store(0, Ordering::Relaxed);
+    // SAFETY: FS_BASE and KERNEL_GS_BASE (the user's GS while in the kernel) exist; 0 is what
+    // a new program starts with.
+    unsafe {
+        crate::arch::x86_64::cpu::wrmsr(0xc000_0100, 0);
+        crate::arch::x86_64::cpu::wrmsr(0xc000_0102, 0);
+    }
     u.clear_child_tid.store(0, Ordering::Relaxed);
     u.robust_list.store(0, Ordering::Relaxed);
     thread.set_name(&loaded.comm);

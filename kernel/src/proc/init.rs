@@ -68,6 +68,7 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
     let ctx = UserCtx {
         process: p.clone(),
         fs_base: AtomicU64::new(0),
+        gs_base: AtomicU64::new(0),
         fpu,
         sigmask: AtomicU64::new(0),
         altstack: Mutex::new(exec::disabled_altstack()),
@@ -106,7 +107,7 @@ fn run_init(p: Arc<super::Process>, candidates: Vec<&'static str>, extra_argv: V
             Err(_) => {}
         }
     }
-    crate::println!("keel: no working init found (tried {}); see Documentation: pass init=PATH", candidates.join(", "));
+    crate::println!("keel: no working init found (tried {}); pass init=PATH on the kernel command line", candidates.join(", "));
     drop(me);
     super::exit_thread(127 << 8);
 }

@@ -97,6 +97,7 @@ impl Process {
 pub struct UserCtx {
     pub process: Arc<Process>,
     pub fs_base: AtomicU64,
+    pub gs_base: AtomicU64,
     pub fpu: FpuState,
     pub sigmask: AtomicU64,
     pub altstack: Mutex<StackT>,

@@ -160,8 +160,12 @@ fn switch_user_state(prev: &Thread, next: &Thread) {
     match next.user() {
         Some(u) => {
             u.fpu.restore();
-            // SAFETY: FS_BASE exists on x86_64; the value was validated by arch_prctl.
-            unsafe { cpu::wrmsr(0xc000_0100, u.fs_base.load(Ordering::Relaxed)) };
+            // SAFETY: FS_BASE and KERNEL_GS_BASE exist on x86_64; the values were validated by
+            // arch_prctl. In the kernel the user's GS base waits in KERNEL_GS_BASE.
+            unsafe {
+                cpu::wrmsr(0xc000_0100, u.fs_base.load(Ordering::Relaxed));
+                cpu::wrmsr(0xc000_0102, u.gs_base.load(Ordering::Relaxed));
+            }
             let root = u.process.cr3();
             if cpu::cr3() != root {
                 // SAFETY: the process's tables share the kernel half.

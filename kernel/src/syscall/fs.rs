@@ -35,6 +35,9 @@ pub fn path_arg(addr: u64) -> KResult<Vec<u8>> {
 /// Runs `f` with a lookup context for `dirfd` (AT_FDCWD or a directory fd) as the start of
 /// relative paths.
 pub fn with_ctx<R>(c: &Caller, dirfd: i32, path: &[u8], f: impl FnOnce(&LookupCtx<'_>) -> KResult<R>) -> KResult<R> {
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
     let p = c.process();
     let cred = p.cred.lock().fs_cred();
     let (root, cwd) = {
@@ -87,6 +90,16 @@ fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<u
         return if f.readable() { Ok(0) } else { Err(Errno::EBADF) };
     }
     crate::mm::usercopy::check_range(buf, count)?;
+    // A seekable file advances only by what reached user memory (a fault must not consume
+    // data), so it is read at an explicit offset and the offset moved afterwards.
+    if at.is_none() && f.ops().seekable() && f.readable() {
+        let pos = f.position();
+        let r = read_into(f, buf, count, Some(pos as i64));
+        if let Ok(n) = r {
+            f.seek((pos + n as u64) as i64, 0)?;
+        }
+        return r;
+    }
     let count = count.min(0x7fff_f000);
     let mut kbuf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;

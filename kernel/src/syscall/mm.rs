@@ -75,14 +75,59 @@ pub fn sys_mprotect(c: &Caller, addr: u64, len: u64, prot: u32) -> KResult<usize
     out.result.map(|()| 0)
 }
 
-pub fn sys_brk(_c: &Caller, _addr: u64) -> KResult<usize> {
-    Err(Errno::ENOSYS)
+pub fn sys_brk(c: &Caller, addr: u64) -> KResult<usize> {
+    let p = c.process();
+    let data_limit = p.limits.lock()[keel_abi::resource::RLIMIT_DATA as usize].rlim_cur;
+    let mm = p.mm();
+    let mut g = mm.lock();
+    let plan = keel_vm::plan_brk(&g.vmas, g.brk_start, g.brk, addr, data_limit);
+    for v in keel_vm::apply_brk(&mut g.vmas, &plan, || Backing::Anon) {
+        g.zap(v.start, v.end);
+    }
+    g.brk = plan.new_brk;
+    Ok(plan.new_brk as usize)
 }
 
-pub fn sys_mremap(_c: &Caller, _old: u64, _old_size: u64, _new_size: u64, _flags: u32, _new_addr: u64) -> KResult<usize> {
-    Err(Errno::ENOSYS)
+pub fn sys_mremap(c: &Caller, old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64) -> KResult<usize> {
+    let mm = c.process().mm();
+    let mut g = mm.lock();
+    let plan = keel_vm::plan_mremap(&g.vmas, old, old_size, new_size, flags, new_addr, &MmapLimits::default())?;
+    if let keel_vm::MremapPlan::Move { from, to, old_len, new_len, unmap_target_first, unmap_tail, .. } = plan {
+        if unmap_target_first {
+            for v in g.vmas.unmap(to, to + new_len) {
+                g.zap(v.start, v.end);
+            }
+        }
+        if let Some((s, e)) = unmap_tail {
+            g.zap(s, e);
+        }
+        g.move_entries(from, to, old_len)?;
+    }
+    for v in keel_vm::apply_mremap(&mut g.vmas, &plan) {
+        g.zap(v.start, v.end);
+    }
+    Ok(plan.result() as usize)
 }
 
-pub fn sys_madvise(_c: &Caller, _addr: u64, _len: u64, _advice: i32) -> KResult<usize> {
-    Err(Errno::ENOSYS)
+pub fn sys_madvise(c: &Caller, addr: u64, len: u64, advice: i32) -> KResult<usize> {
+    use keel_vm::MadviseAction::*;
+    let mm = c.process().mm();
+    let mut g = mm.lock();
+    let out = keel_vm::madvise(&mut g.vmas, addr, len, advice as u32);
+    for a in out.actions {
+        match a {
+            Zap { start, end } | Free { start, end } => g.zap(start, end),
+            Remove { start, end } => g.punch_hole(start, end),
+            Populate { start, end, write } => {
+                let mut va = start;
+                while va < end {
+                    if g.fault_in(va, write, false).is_err() {
+                        return Err(Errno::EFAULT);
+                    }
+                    va += 4096;
+                }
+            }
+        }
+    }
+    out.result.map(|()| 0)
 }

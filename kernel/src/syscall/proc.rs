@@ -39,7 +39,9 @@ pub fn sys_uname(buf: u64) -> KResult<usize> {
     let u = Utsname {
         sysname: field("Linux"),
         nodename: field("keel"),
-        release: field(concat!(env!("CARGO_PKG_VERSION"), "-keel")),
+        // Programs compare kernel versions (glibc refuses old ones): report the Linux ABI level
+        // Keel implements, tagged with its own version.
+        release: field(concat!("6.1.0-keel-", env!("CARGO_PKG_VERSION"))),
         version: field("#1 Keel"),
         machine: field("x86_64"),
         domainname: field("(none)"),
@@ -124,7 +126,19 @@ pub fn sys_arch_prctl(c: &Caller, code: i32, addr: u64) -> KResult<usize> {
             UserPtr::<u64>::new(addr).write(u.fs_base.load(Ordering::Relaxed))?;
             Ok(0)
         }
-        ARCH_SET_GS | ARCH_GET_GS => Err(Errno::EINVAL),
+        ARCH_SET_GS => {
+            if addr >= crate::mm::USER_END {
+                return Err(Errno::EPERM);
+            }
+            u.gs_base.store(addr, Ordering::Relaxed);
+            // SAFETY: in kernel mode the user's GS base lives in KERNEL_GS_BASE until swapgs.
+            unsafe { crate::arch::x86_64::cpu::wrmsr(0xc000_0102, addr) };
+            Ok(0)
+        }
+        ARCH_GET_GS => {
+            UserPtr::<u64>::new(addr).write(u.gs_base.load(Ordering::Relaxed))?;
+            Ok(0)
+        }
         _ => Err(Errno::EINVAL),
     }
 }
