@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stage 50: the in-guest conformance programs, refereed by Linux and (when wired) run on Keel.
+# Stage 50: the in-guest conformance programs, refereed by Linux and run on Keel.
 #
 #   tests/stages/50-conformance.sh
 #
@@ -13,9 +13,9 @@
 #      rdinit=/usr/lib/keel-tests/rust-probe  Rust std as PID 1
 #      rdinit=/usr/lib/keel-tests/hello       the "must show" C program as PID 1
 #    each must reach its `N passed, 0 failed` line (a panic, triple fault or timeout fails);
-# 4. run_on_keel: the same initrd on Keel. Until the lead wires it, it prints
-#    "Keel run: not yet wired" and counts as neither pass nor fail while KEEL_CONFORMANCE_KEEL=0
-#    (the default); with KEEL_CONFORMANCE_KEEL=1 an unwired Keel run fails the stage.
+# 4. run_on_keel: the same initrd on Keel (build/keel.elf), each program as PID 1; every run
+#    must pass, and the PASS/FAIL lines of both kernels are written side by side to
+#    $KEEL_BUILD/conformance/logs/side-by-side-NAME.txt.
 # Environment: KEEL_BUILD (default /tmp/keel-build), KEEL_CACHE (kernel cache, default
 # ~/.cache/keel), KEEL_CONFORMANCE_TIMEOUT (seconds per QEMU run, default 180).
 set -euo pipefail
@@ -27,6 +27,7 @@ root=$build/root
 initrd=$build/initrd.cpio
 logs=$build/logs
 
+./mkimage.sh --kernel-only
 echo "50-conformance: building userland into $root"
 rm -rf "$root"
 USERLAND_CARGO_TARGET_DIR=$build/cargo-target userland/build.sh "$root"
@@ -47,16 +48,29 @@ run_on_linux() { # NAME INIT_PATH
   fi
 }
 
-# ---- run_on_keel: THE LEAD FILLS THIS IN -------------------------------------------------------
-# Run "$initrd" on Keel with init=$2 (Keel should also accept rdinit=), write the serial log to
-# "$logs/keel-$1.log", return 0 only if the log has `N passed, 0 failed` and Keel did not crash.
-# Then show both sides with:
-#   tools/linux-referee.sh --side-by-side "$logs/linux-$1.log" "$logs/keel-$1.log" linux keel
+# ---- run_on_keel --------------------------------------------------------------------------------
+# Runs "$initrd" on Keel (PVH boot, TCG) with init=$2. `keel.test` makes the kernel exit QEMU
+# with isa-debug-exit status 33 only if PID 1 exits 0; `keel_pid1_exit=1` (passed on to init's
+# environment) makes the test programs exit instead of calling reboot(2). The harness also
+# requires the `N passed, 0 failed` line. Then both sides are shown next to each other.
 run_on_keel() { # NAME INIT_PATH
-  echo "Keel run: not yet wired ($1, init=$2)"
-  return 3 # 3 = not wired
+  local name=$1 init=$2 rc=0
+  echo "50-conformance: Keel run '$name' (init=$init)"
+  python3 tools/qemu-run.py --quiet --kernel build/keel.elf --initrd "$initrd" \
+    --append "keel.test init=$init keel_pid1_exit=1" --timeout "$timeout" \
+    --log "$logs/keel-$name.log" --expect '^[0-9]+ passed, 0 failed' > "$logs/keel-$name.harness" 2>&1 || rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "50-conformance: Keel run '$name' FAILED:"
+    grep -E '^qemu-run: FAIL' "$logs/keel-$name.harness" || true
+    grep -E '^FAIL ' "$logs/keel-$name.log" | head -n 40 || true
+    tail -n 15 "$logs/keel-$name.log" | tr -d '\r'
+    return 1
+  fi
+  tools/linux-referee.sh --side-by-side "$logs/linux-$name.log" "$logs/keel-$name.log" linux keel \
+    > "$logs/side-by-side-$name.txt" 2>&1 || true
+  return 0
 }
-# -------------------------------------------------------------------------------------------------
+
 
 run_on_linux all /init
 run_on_linux conformance-pid1 /usr/lib/keel-tests/conformance
@@ -66,14 +80,12 @@ run_on_linux hello-pid1 /usr/lib/keel-tests/hello
 for pair in conformance-pid1:/usr/lib/keel-tests/conformance rust-probe-pid1:/usr/lib/keel-tests/rust-probe \
             hello-pid1:/usr/lib/keel-tests/hello; do
   rc=0; run_on_keel "${pair%%:*}" "${pair#*:}" || rc=$?
-  if [ $rc = 3 ]; then
-    if [ "${KEEL_CONFORMANCE_KEEL:-0}" = 1 ]; then failures+=("keel-${pair%%:*} (not wired)"); fi
-  elif [ $rc != 0 ]; then
+  if [ $rc != 0 ]; then
     failures+=("keel-${pair%%:*}")
   fi
 done
 
-for l in "$logs"/linux-*.log; do
+for l in "$logs"/linux-*.log "$logs"/keel-*.log; do
   printf '50-conformance: %-28s %s\n' "$(basename "$l" .log)" \
     "$(tr -d '\r' < "$l" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1 || echo 'no summary')"
 done
