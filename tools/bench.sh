@@ -5,7 +5,7 @@
 #
 # Builds userland (userland/build.sh --no-rust) into $KEEL_BUILD/bench/root, packs the initrd,
 # runs /usr/lib/keel-tests/bench (userland/bench/bench.c) as PID 1 on Debian's Linux under TCG
-# via tools/linux-referee.sh and on Keel via run_bench_on_keel (below; a hook the lead fills),
+# via tools/linux-referee.sh and on Keel via run_bench_on_keel (below),
 # then prints ns/op per benchmark (null syscall = getppid, open+close of an initrd file, 4 KiB
 # anonymous page fault) and the Keel/Linux ratio when both sides ran (< 1 means Keel is faster).
 # Options:
@@ -41,12 +41,14 @@ if [ -z "$linux_log" ] || [ -z "$keel_log" ]; then
   python3 initrd/mkcpio.py "$build/root" "$initrd" --default-devs
 fi
 
-# ---- run_bench_on_keel: THE LEAD FILLS THIS IN ---------------------------------------------
-# Boot "$initrd" on Keel with init=/usr/lib/keel-tests/bench keel_bench_rounds=$rounds under the same QEMU flags as
-# tools/linux-referee.sh (-accel tcg -cpu max -m 256M -smp 1), serial log to "$1"; return 0 if it ran.
+# ---- run_bench_on_keel ----------------------------------------------------------------------
+# Boots "$initrd" on Keel (build/keel.elf, built here) with the same QEMU flags as the Linux run
+# (TCG, -cpu max, 256 MiB), the bench program as PID 1; serial log to "$1".
 run_bench_on_keel() { # LOGFILE
-  echo "bench.sh: Keel run: not yet wired"
-  return 3
+  echo "bench.sh: Keel run (TCG)"
+  ./mkimage.sh --kernel-only > "$build/keel-build.log" 2>&1 || { echo "bench.sh: kernel build failed; see $build/keel-build.log" >&2; return 1; }
+  python3 tools/qemu-run.py --quiet --kernel build/keel.elf --initrd "$initrd" --timeout 300 --log "$1" \
+    --append "keel.test init=/usr/lib/keel-tests/bench keel_bench_rounds=$rounds keel_pid1_exit=1" > /dev/null
 }
 # -----------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 #      rdinit=/usr/lib/keel-tests/conformance the suite as PID 1, as Keel runs it
 #      rdinit=/usr/lib/keel-tests/rust-probe  Rust std as PID 1
 #      rdinit=/usr/lib/keel-tests/hello       the "must show" C program as PID 1
+#      rdinit=/usr/lib/keel-tests/badptr      hostile arguments to every system call
 #    each must reach its `N passed, 0 failed` line (a panic, triple fault or timeout fails);
 # 4. run_on_keel: the same initrd on Keel (build/keel.elf), each program as PID 1; every run
 #    must pass, and the PASS/FAIL lines of both kernels are written side by side to
@@ -76,9 +77,10 @@ run_on_linux all /init
 run_on_linux conformance-pid1 /usr/lib/keel-tests/conformance
 run_on_linux rust-probe-pid1 /usr/lib/keel-tests/rust-probe
 run_on_linux hello-pid1 /usr/lib/keel-tests/hello
+run_on_linux badptr-pid1 /usr/lib/keel-tests/badptr
 
 for pair in conformance-pid1:/usr/lib/keel-tests/conformance rust-probe-pid1:/usr/lib/keel-tests/rust-probe \
-            hello-pid1:/usr/lib/keel-tests/hello; do
+            hello-pid1:/usr/lib/keel-tests/hello badptr-pid1:/usr/lib/keel-tests/badptr; do
   rc=0; run_on_keel "${pair%%:*}" "${pair#*:}" || rc=$?
   if [ $rc != 0 ]; then
     failures+=("keel-${pair%%:*}")
