@@ -85,8 +85,11 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
         if let Some(case) = cmd.get("selftest") {
             selftest::run_case(case);
         }
-        let (_, failed) = selftest::run_all();
+        let (_, failed) = selftest::run_all(true);
         debug::stop(failed == 0);
+    }
+    if !cmd.has("keel.noselftest") {
+        selftest::run_all(false);
     }
     if !proc::init::start(cmd) {
         println!("keel: nothing to run as PID 1; powering off");

@@ -1,5 +1,6 @@
-//! Boot self-tests, run with `selftest` on the command line: one line per test, then
-//! `selftest: N passed, N failed`; in test mode QEMU then exits with a status that says which.
+//! Boot self-tests. Every boot runs them quietly and prints `selftest: N passed, N failed`
+//! (`keel.noselftest` skips them); with `selftest` on the command line each test prints a line
+//! and QEMU then exits with a status that says whether all passed.
 //!
 //! Every subsystem registers its tests in [`TESTS`]. A test returns `Err(reason)` to fail; a
 //! test that faults or panics stops the kernel, which the harness also reports as a failure.
@@ -10,6 +11,7 @@
 
 mod cases;
 mod core_tests;
+mod mm_tests;
 
 use alloc::string::String;
 
@@ -20,15 +22,16 @@ pub struct Test {
 }
 
 /// Every registered self-test, in order.
-pub const TESTS: &[&[Test]] = &[core_tests::TESTS];
+pub const TESTS: &[&[Test]] = &[core_tests::TESTS, mm_tests::TESTS];
 
 /// Runs the deliberate-failure case `name`, if it names one.
 pub fn run_case(name: &str) {
     cases::run(name);
 }
 
-/// Runs all tests and returns (passed, failed).
-pub fn run_all() -> (usize, usize) {
+/// Runs all tests and returns (passed, failed). `verbose` prints a line per test; otherwise
+/// only failures and the summary are printed (the quick check of every boot).
+pub fn run_all(verbose: bool) -> (usize, usize) {
     let (mut passed, mut failed) = (0, 0);
     for t in TESTS.iter().flat_map(|group| group.iter()) {
         let start = crate::time::monotonic_ns();
@@ -37,7 +40,9 @@ pub fn run_all() -> (usize, usize) {
         match result {
             Ok(()) => {
                 passed += 1;
-                crate::println!("selftest {} ... ok ({ms} ms)", t.name);
+                if verbose {
+                    crate::println!("selftest {} ... ok ({ms} ms)", t.name);
+                }
             }
             Err(why) => {
                 failed += 1;
