@@ -7,7 +7,10 @@ fn main() {
     println!("cargo:rerun-if-changed={dir}/src/arch/x86_64/trap.S");
     write_trap_stubs();
     // The linker script applies to the kernel binary only.
-    if std::env::var("TARGET").map(|t| t == "x86_64-unknown-none").unwrap_or(false) {
+    if std::env::var("TARGET")
+        .map(|t| t == "x86_64-unknown-none")
+        .unwrap_or(false)
+    {
         println!("cargo:rustc-link-arg-bins=-T{script}");
     }
 }
@@ -26,7 +29,9 @@ fn write_trap_stubs() {
         }
         writeln!(s, "    push {v}\n    jmp trap_common").unwrap();
     }
-    s.push_str(".section .rodata.trap_stubs, \"a\"\n.align 8\n.global trap_stub_table\ntrap_stub_table:\n");
+    s.push_str(
+        ".section .rodata.trap_stubs, \"a\"\n.align 8\n.global trap_stub_table\ntrap_stub_table:\n",
+    );
     for v in 0..256u32 {
         writeln!(s, "    .quad trap_stub_{v}").unwrap();
     }

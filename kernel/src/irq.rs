@@ -4,8 +4,7 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-const NONE: AtomicUsize = AtomicUsize::new(0);
-static HANDLERS: [AtomicUsize; 256] = [NONE; 256];
+static HANDLERS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
 
 /// Installs `handler` for `vector`.
 pub fn register(vector: u8, handler: fn()) {

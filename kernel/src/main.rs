@@ -41,10 +41,18 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
     drivers::serial::init();
     let bi = BOOT_INFO.call_once(|| boot::parse(magic, info));
     let cmd = cmdline();
-    let level = cmd.get("loglevel").and_then(debug::logger::parse_level).unwrap_or(log::LevelFilter::Info);
+    let level = cmd
+        .get("loglevel")
+        .and_then(debug::logger::parse_level)
+        .unwrap_or(log::LevelFilter::Info);
     debug::logger::init(level);
     debug::set_test_mode(cmd.has("selftest") || cmd.has("keel.test"));
-    println!("Keel {} starting ({} boot), command line: {}", env!("CARGO_PKG_VERSION"), bi.loader, cmd.raw());
+    println!(
+        "Keel {} starting ({} boot), command line: {}",
+        env!("CARGO_PKG_VERSION"),
+        bi.loader,
+        cmd.raw()
+    );
 
     init_memory(bi);
     gdt::init();
@@ -68,10 +76,18 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
     if let Some((start, len)) = bi.initrd {
         let n = fs::unpack_initrd(start, len);
         mm::frames::release(start, start + len);
-        log::info!("initrd: {n} entries unpacked into the root tmpfs; {} KiB returned to the allocator", len / 1024);
+        log::info!(
+            "initrd: {n} entries unpacked into the root tmpfs; {} KiB returned to the allocator",
+            len / 1024
+        );
     }
 
-    let ram: u64 = bi.regions().iter().filter(|r| r.kind == MemKind::Usable).map(|r| r.end - r.start).sum();
+    let ram: u64 = bi
+        .regions()
+        .iter()
+        .filter(|r| r.kind == MemKind::Usable)
+        .map(|r| r.end - r.start)
+        .sum();
     println!(
         "Keel {} (x86_64): {} MiB RAM, {} MiB free, {} CPU(s); up in {} ms",
         env!("CARGO_PKG_VERSION"),
@@ -117,7 +133,13 @@ fn init_memory(bi: &BootInfo) {
     for r in bi.regions() {
         log::debug!("memory {:#012x}-{:#012x} {:?}", r.start, r.end, r.kind);
     }
-    let mut reserved = [(mm::image::__kernel_phys_start(), mm::image::__kernel_phys_end()), (0, 0)];
+    let mut reserved = [
+        (
+            mm::image::__kernel_phys_start(),
+            mm::image::__kernel_phys_end(),
+        ),
+        (0, 0),
+    ];
     if let Some((start, len)) = bi.initrd {
         reserved[1] = (start, start + len);
         log::info!("initrd at {start:#x}, {len} bytes");
@@ -125,7 +147,13 @@ fn init_memory(bi: &BootInfo) {
     mm::frames::init(bi, &reserved);
     // The direct map covers every range of the memory map (RAM, ACPI tables, firmware), in
     // 2 MiB steps; device MMIO outside the map goes through `mm::mmio`.
-    let top = bi.regions().iter().filter(|r| r.kind != MemKind::Reserved || r.end <= 1 << 32).map(|r| r.end).max().unwrap_or(1 << 30);
+    let top = bi
+        .regions()
+        .iter()
+        .filter(|r| r.kind != MemKind::Reserved || r.end <= 1 << 32)
+        .map(|r| r.end)
+        .max()
+        .unwrap_or(1 << 30);
     paging::init_kernel_tables(top.next_multiple_of(2 << 20));
 }
 
@@ -143,6 +171,13 @@ fn init_cpu_features() -> cpu::Features {
     // never touches user pages outside the user-copy routines, which SMAP requires.
     unsafe { cpu::set_cr4(cr4) };
     mm::usercopy::set_smap(f.smap);
-    log::info!("CPU: SMEP {} SMAP {} RDRAND {} RDSEED {} XSAVE {}", f.smep, f.smap, f.rdrand, f.rdseed, f.xsave);
+    log::info!(
+        "CPU: SMEP {} SMAP {} RDRAND {} RDSEED {} XSAVE {}",
+        f.smep,
+        f.smap,
+        f.rdrand,
+        f.rdseed,
+        f.xsave
+    );
     f
 }

@@ -30,7 +30,16 @@ pub fn init() {
         chunk.copy_from_slice(&v.to_le_bytes());
     }
     *RNG.lock() = Some(ChaCha20Rng::from_seed(seed));
-    log::info!("ChaCha20 seeded from {} ({hw} hardware words) and timing jitter", if f.rdseed { "RDSEED" } else if f.rdrand { "RDRAND" } else { "no hardware source" });
+    log::info!(
+        "ChaCha20 seeded from {} ({hw} hardware words) and timing jitter",
+        if f.rdseed {
+            "RDSEED"
+        } else if f.rdrand {
+            "RDRAND"
+        } else {
+            "no hardware source"
+        }
+    );
 }
 
 /// Fills `buf` with random bytes.

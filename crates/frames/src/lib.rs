@@ -50,7 +50,11 @@ impl<'a> FrameAllocator<'a> {
     /// [`FrameAllocator::reserve_range`].
     pub fn new(refs: &'a mut [u32]) -> Self {
         refs.fill(RESERVED);
-        FrameAllocator { refs, hint: 0, free: 0 }
+        FrameAllocator {
+            refs,
+            hint: 0,
+            free: 0,
+        }
     }
 
     /// Number of frames the allocator knows (free, used and reserved).
@@ -172,7 +176,11 @@ mod tests {
         let mut refs = vec![7u32; 16];
         let mut a = FrameAllocator::new(&mut refs);
         assert_eq!(a.free_frames(), 0);
-        assert_eq!(a.alloc(), None, "a fully reserved allocator must not hand out frames");
+        assert_eq!(
+            a.alloc(),
+            None,
+            "a fully reserved allocator must not hand out frames"
+        );
         a.add_free_range(4, 8);
         assert_eq!(a.free_frames(), 4);
     }
@@ -197,7 +205,10 @@ mod tests {
         a.reserve_range(0, 16);
         a.reserve_range(30, 40);
         while let Some(f) = a.alloc() {
-            assert!(!(0..16).contains(&f) && !(30..40).contains(&f), "reserved frame {f} allocated");
+            assert!(
+                !(0..16).contains(&f) && !(30..40).contains(&f),
+                "reserved frame {f} allocated"
+            );
         }
         assert_eq!(a.refcount(35), None, "reserved frames have no count");
     }
@@ -215,7 +226,11 @@ mod tests {
         assert_eq!(a.free_frames(), 7);
         assert_eq!(a.dec_ref(f), Ok(0));
         assert_eq!(a.free_frames(), 8, "last dec_ref must free the frame");
-        assert_eq!(a.dec_ref(f), Err(RefError::NotAllocated), "double free must be refused");
+        assert_eq!(
+            a.dec_ref(f),
+            Err(RefError::NotAllocated),
+            "double free must be refused"
+        );
         assert_eq!(a.inc_ref(f), Err(RefError::NotAllocated));
     }
 
@@ -240,7 +255,11 @@ mod tests {
         for f in run..run + 8 {
             assert_eq!(a.refcount(f), Some(1));
         }
-        assert_eq!(a.alloc_contiguous(100, 1), None, "a run larger than memory must fail");
+        assert_eq!(
+            a.alloc_contiguous(100, 1),
+            None,
+            "a run larger than memory must fail"
+        );
         assert_eq!(a.alloc_contiguous(0, 1), None);
     }
 
@@ -251,7 +270,11 @@ mod tests {
         a.add_free_range(0, 4);
         let fs: std::vec::Vec<_> = (0..4).map(|_| a.alloc().unwrap()).collect();
         a.dec_ref(fs[1]).unwrap();
-        assert_eq!(a.alloc(), Some(fs[1]), "allocator must wrap around to the freed frame");
+        assert_eq!(
+            a.alloc(),
+            Some(fs[1]),
+            "allocator must wrap around to the freed frame"
+        );
     }
 
     #[test]

@@ -54,7 +54,10 @@ pub fn plan_brk<B: Backing>(
     requested: u64,
     max_len: u64,
 ) -> BrkPlan {
-    let fail = BrkPlan { new_brk: cur_brk, action: BrkAction::None };
+    let fail = BrkPlan {
+        new_brk: cur_brk,
+        action: BrkAction::None,
+    };
     if requested < brk_start || requested - brk_start > max_len || requested > TASK_SIZE {
         return fail;
     }
@@ -62,30 +65,54 @@ pub fn plan_brk<B: Backing>(
         return fail;
     };
     if new_top == old_top {
-        return BrkPlan { new_brk: requested, action: BrkAction::None };
+        return BrkPlan {
+            new_brk: requested,
+            action: BrkAction::None,
+        };
     }
     if requested <= cur_brk {
         // Linux requires a VMA in [new_top, old_top) to shrink.
         if !set.overlaps(new_top, old_top) {
             return fail;
         }
-        return BrkPlan { new_brk: requested, action: BrkAction::Shrink { from: new_top, to: old_top } };
+        return BrkPlan {
+            new_brk: requested,
+            action: BrkAction::Shrink {
+                from: new_top,
+                to: old_top,
+            },
+        };
     }
     // Growing: the next mapping at or above the old top must start (less its guard gap) at
     // least one page above the new top.
-    let Some(needed) = new_top.checked_add(PAGE_SIZE) else { return fail };
-    if set.find_from(old_top).is_some_and(|next| needed > next.start_gap()) {
+    let Some(needed) = new_top.checked_add(PAGE_SIZE) else {
+        return fail;
+    };
+    if set
+        .find_from(old_top)
+        .is_some_and(|next| needed > next.start_gap())
+    {
         return fail;
     }
     if needed > TASK_SIZE {
         return fail;
     }
-    BrkPlan { new_brk: requested, action: BrkAction::Grow { from: old_top, to: new_top } }
+    BrkPlan {
+        new_brk: requested,
+        action: BrkAction::Grow {
+            from: old_top,
+            to: new_top,
+        },
+    }
 }
 
 /// Applies a brk plan to `set`: extends the heap VMA that ends at the old top (or inserts a new
 /// one with `backing()`), or unmaps the released pages, which are returned for dropping.
-pub fn apply_brk<B: Backing>(set: &mut VmaSet<B>, plan: &BrkPlan, backing: impl FnOnce() -> B) -> Vec<Vma<B>> {
+pub fn apply_brk<B: Backing>(
+    set: &mut VmaSet<B>,
+    plan: &BrkPlan,
+    backing: impl FnOnce() -> B,
+) -> Vec<Vma<B>> {
     match plan.action {
         BrkAction::None => Vec::new(),
         BrkAction::Shrink { from, to } => set.unmap(from, to),
@@ -97,7 +124,8 @@ pub fn apply_brk<B: Backing>(set: &mut VmaSet<B>, plan: &BrkPlan, backing: impl 
             if let Some(v) = heap_below.and_then(|s| set.get_mut(s)) {
                 v.end = to;
             } else {
-                let mut vma = Vma::anonymous(from, to, PROT_RWX & !keel_abi::mman::PROT_EXEC, backing());
+                let mut vma =
+                    Vma::anonymous(from, to, PROT_RWX & !keel_abi::mman::PROT_EXEC, backing());
                 vma.flags = VmaFlags::ANONYMOUS | VmaFlags::HEAP;
                 // Overlap is impossible after a successful plan; a failure leaves the set as is.
                 let _ = set.insert(vma);

@@ -25,7 +25,12 @@ pub enum FaultError {
 /// Classifies a user access to `addr`. A read is allowed by any of read, write or execute
 /// permission (x86 pages cannot be write-only or execute-only); a write needs `PROT_WRITE`; an
 /// instruction fetch needs `PROT_EXEC`.
-pub fn check_access<B: Backing>(set: &VmaSet<B>, addr: u64, write: bool, exec: bool) -> Result<&Vma<B>, FaultError> {
+pub fn check_access<B: Backing>(
+    set: &VmaSet<B>,
+    addr: u64,
+    write: bool,
+    exec: bool,
+) -> Result<&Vma<B>, FaultError> {
     let vma = set.find(addr).ok_or(FaultError::NoMapping)?;
     let allowed = if write {
         vma.prot & PROT_WRITE != 0
@@ -46,7 +51,12 @@ impl<B: Backing> VmaSet<B> {
     /// below the stack. Fails (the fault stays `SEGV_MAPERR`) if the VMA above is not
     /// grows-down, if the stack would exceed `max_stack` bytes (`RLIMIT_STACK`), reach below
     /// `min_addr`, or come within the guard gap of an accessible mapping below it.
-    pub fn expand_stack(&mut self, addr: u64, max_stack: u64, min_addr: u64) -> Result<(), FaultError> {
+    pub fn expand_stack(
+        &mut self,
+        addr: u64,
+        max_stack: u64,
+        min_addr: u64,
+    ) -> Result<(), FaultError> {
         let new_start = addr & !(PAGE_SIZE - 1);
         let Some(stack) = self.find_from(addr).filter(|v| v.start > addr) else {
             return Err(FaultError::NoMapping);
@@ -58,7 +68,9 @@ impl<B: Backing> VmaSet<B> {
             return Err(FaultError::NoMapping);
         }
         let grow_pages = (stack.start - new_start) / PAGE_SIZE;
-        let Some(pgoff) = stack.pgoff.checked_sub(grow_pages) else { return Err(FaultError::NoMapping) };
+        let Some(pgoff) = stack.pgoff.checked_sub(grow_pages) else {
+            return Err(FaultError::NoMapping);
+        };
         if let Some(prev) = self.find_below(stack.start) {
             let accessible = prev.prot & PROT_RWX != 0;
             if prev.end > new_start

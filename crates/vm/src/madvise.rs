@@ -119,9 +119,11 @@ fn visit<B>(v: &Vma<B>, start: u64, end: u64, advice: u32) -> KResult<Option<Mad
             }
             None
         }
-        MADV_POPULATE_READ | MADV_POPULATE_WRITE => {
-            Some(MadviseAction::Populate { start, end, write: advice == MADV_POPULATE_WRITE })
-        }
+        MADV_POPULATE_READ | MADV_POPULATE_WRITE => Some(MadviseAction::Populate {
+            start,
+            end,
+            write: advice == MADV_POPULATE_WRITE,
+        }),
         _ => None,
     })
 }
@@ -138,8 +140,16 @@ fn flag_change(advice: u32) -> Option<(VmaFlags, VmaFlags)> {
 }
 
 /// Validates madvise(2), updates fork-advice flags in `set` and returns the page work.
-pub fn madvise<B: Backing>(set: &mut VmaSet<B>, addr: u64, len: u64, advice: u32) -> MadviseOutcome {
-    let fail = |e| MadviseOutcome { actions: Vec::new(), result: Err(e) };
+pub fn madvise<B: Backing>(
+    set: &mut VmaSet<B>,
+    addr: u64,
+    len: u64,
+    advice: u32,
+) -> MadviseOutcome {
+    let fail = |e| MadviseOutcome {
+        actions: Vec::new(),
+        result: Err(e),
+    };
     if !advice_valid(advice) {
         return fail(Errno::EINVAL);
     }
@@ -150,9 +160,14 @@ pub fn madvise<B: Backing>(set: &mut VmaSet<B>, addr: u64, len: u64, advice: u32
     if len != 0 && aligned == 0 {
         return fail(Errno::EINVAL);
     }
-    let Some(end) = addr.checked_add(aligned) else { return fail(Errno::EINVAL) };
+    let Some(end) = addr.checked_add(aligned) else {
+        return fail(Errno::EINVAL);
+    };
     if end == addr {
-        return MadviseOutcome { actions: Vec::new(), result: Ok(()) };
+        return MadviseOutcome {
+            actions: Vec::new(),
+            result: Ok(()),
+        };
     }
     let mut actions = Vec::new();
     let mut unmapped = false;

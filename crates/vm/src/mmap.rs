@@ -113,7 +113,10 @@ impl MmapPlan {
 /// Validates an mmap(2) call and chooses its address. `has_file` is false for `MAP_ANONYMOUS`
 /// (the fd and offset are then ignored, except that `off` must still be page aligned, as on
 /// Linux); `off` is the byte offset.
-#[allow(clippy::too_many_arguments, reason = "mirrors mmap(2)'s six arguments plus context")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "mirrors mmap(2)'s six arguments plus context"
+)]
 pub fn plan_mmap<B: Backing>(
     set: &VmaSet<B>,
     addr: u64,
@@ -132,7 +135,11 @@ pub fn plan_mmap<B: Backing>(
     // ksys_mmap_pgoff: Keel has no huge pages (like Linux with none reserved, or a file that is
     // not on hugetlbfs).
     if flags & MAP_HUGETLB != 0 {
-        return Err(if anonymous { Errno::ENOMEM } else { Errno::EINVAL });
+        return Err(if anonymous {
+            Errno::ENOMEM
+        } else {
+            Errno::EINVAL
+        });
     }
     // do_mmap.
     if len == 0 {
@@ -166,7 +173,8 @@ pub fn plan_mmap<B: Backing>(
         hint
     } else if flags & MAP_32BIT != 0 {
         // Linux searches [1 GiB, 2 GiB) bottom-up; Keel searches it top-down.
-        set.find_free(len, 0, 0x4000_0000, 0x8000_0000).ok_or(Errno::ENOMEM)?
+        set.find_free(len, 0, 0x4000_0000, 0x8000_0000)
+            .ok_or(Errno::ENOMEM)?
     } else {
         let hint_ok = hint != 0 && x86_hint_valid(hint, len);
         let low = limits.min_addr.max(PAGE_SIZE);
@@ -249,7 +257,11 @@ pub fn apply_mmap<B: Backing>(
     backing: B,
     max_prot: u32,
 ) -> KResult<Vec<Vma<B>>> {
-    let removed = if plan.replace { set.unmap(plan.addr, plan.end()) } else { Vec::new() };
+    let removed = if plan.replace {
+        set.unmap(plan.addr, plan.end())
+    } else {
+        Vec::new()
+    };
     set.insert(plan.vma(backing, max_prot))?;
     set.merge_around(plan.addr);
     Ok(removed)

@@ -24,12 +24,20 @@ pub struct MprotectOutcome {
 
 impl MprotectOutcome {
     fn err(e: Errno) -> Self {
-        Self { changed: Vec::new(), result: Err(e) }
+        Self {
+            changed: Vec::new(),
+            result: Err(e),
+        }
     }
 }
 
 /// Validates and applies mprotect(2) to `set`.
-pub fn mprotect<B: Backing>(set: &mut VmaSet<B>, addr: u64, len: u64, prot: u32) -> MprotectOutcome {
+pub fn mprotect<B: Backing>(
+    set: &mut VmaSet<B>,
+    addr: u64,
+    len: u64,
+    prot: u32,
+) -> MprotectOutcome {
     let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
     let prot = prot & !(PROT_GROWSDOWN | PROT_GROWSUP);
     if grows == PROT_GROWSDOWN | PROT_GROWSUP {
@@ -39,7 +47,10 @@ pub fn mprotect<B: Backing>(set: &mut VmaSet<B>, addr: u64, len: u64, prot: u32)
         return MprotectOutcome::err(Errno::EINVAL);
     }
     if len == 0 {
-        return MprotectOutcome { changed: Vec::new(), result: Ok(()) };
+        return MprotectOutcome {
+            changed: Vec::new(),
+            result: Ok(()),
+        };
     }
     let len = page_align_wrapping(len);
     let end = addr.wrapping_add(len);
@@ -97,5 +108,8 @@ pub fn mprotect<B: Backing>(set: &mut VmaSet<B>, addr: u64, len: u64, prot: u32)
     } else {
         Vec::new()
     };
-    MprotectOutcome { changed, result: error.map_or(Ok(()), Err) }
+    MprotectOutcome {
+        changed,
+        result: error.map_or(Ok(()), Err),
+    }
 }

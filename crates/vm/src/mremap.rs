@@ -18,7 +18,9 @@ use keel_abi::mman::{MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE};
 use keel_abi::{Errno, KResult};
 
 use crate::vma::{Backing, Vma};
-use crate::{is_page_aligned, page_align_wrapping, plan_munmap, MmapLimits, VmaSet, PAGE_SIZE, TASK_SIZE};
+use crate::{
+    is_page_aligned, page_align_wrapping, plan_munmap, MmapLimits, VmaSet, PAGE_SIZE, TASK_SIZE,
+};
 
 /// What a validated mremap(2) does. [`MremapPlan::result`] is the syscall's return value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +76,9 @@ impl MremapPlan {
     /// The address mremap(2) returns.
     pub fn result(&self) -> u64 {
         match *self {
-            Self::Unchanged { addr } | Self::Shrink { addr, .. } | Self::GrowInPlace { addr, .. } => addr,
+            Self::Unchanged { addr }
+            | Self::Shrink { addr, .. }
+            | Self::GrowInPlace { addr, .. } => addr,
             Self::Move { to, .. } => to,
         }
     }
@@ -91,7 +95,11 @@ fn remap_is_valid<B>(vma: &Vma<B>, addr: u64, old_len: u64, new_len: u64) -> KRe
     if new_len == old_len {
         return Ok(());
     }
-    if vma.pgoff_of(addr).checked_add(new_len / PAGE_SIZE).is_none() {
+    if vma
+        .pgoff_of(addr)
+        .checked_add(new_len / PAGE_SIZE)
+        .is_none()
+    {
         return Err(Errno::EINVAL);
     }
     Ok(())
@@ -144,12 +152,20 @@ pub fn plan_mremap<B: Backing>(
         // new_len < old_len; plan_munmap rejects a tail that leaves the user range.
         let from = addr.checked_add(new_len).ok_or(Errno::EINVAL)?;
         let (unmap_from, unmap_to) = plan_munmap(from, old_len - new_len)?;
-        return Ok(MremapPlan::Shrink { addr, unmap_from, unmap_to });
+        return Ok(MremapPlan::Shrink {
+            addr,
+            unmap_from,
+            unmap_to,
+        });
     }
     remap_is_valid(vma, addr, old_len, new_len)?;
     let delta = new_len - old_len;
     if vma.end - addr == old_len && expandable(set, vma, delta) {
-        return Ok(MremapPlan::GrowInPlace { addr, old_end: vma.end, new_end: vma.end + delta });
+        return Ok(MremapPlan::GrowInPlace {
+            addr,
+            old_end: vma.end,
+            new_end: vma.end + delta,
+        });
     }
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(Errno::ENOMEM);
@@ -176,14 +192,27 @@ fn expandable<B: Backing>(set: &VmaSet<B>, vma: &Vma<B>, delta: u64) -> bool {
 }
 
 /// `get_unmapped_area` for a move without `MREMAP_FIXED`: `hint` (0 for none) or top-down.
-fn find_target<B: Backing>(set: &VmaSet<B>, hint: u64, len: u64, limits: &MmapLimits) -> KResult<u64> {
+fn find_target<B: Backing>(
+    set: &VmaSet<B>,
+    hint: u64,
+    len: u64,
+    limits: &MmapLimits,
+) -> KResult<u64> {
     let low = limits.min_addr.max(PAGE_SIZE);
-    let hint = if hint != 0 && hint < limits.min_addr { 0 } else { hint };
-    set.find_free(len, hint, low, limits.mmap_base).ok_or(Errno::ENOMEM)
+    let hint = if hint != 0 && hint < limits.min_addr {
+        0
+    } else {
+        hint
+    };
+    set.find_free(len, hint, low, limits.mmap_base)
+        .ok_or(Errno::ENOMEM)
 }
 
 /// `mremap_to`: `MREMAP_FIXED` and/or `MREMAP_DONTUNMAP`.
-#[allow(clippy::too_many_arguments, reason = "the syscall's arguments plus context")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the syscall's arguments plus context"
+)]
 fn plan_mremap_to<B: Backing>(
     set: &VmaSet<B>,
     vma: &Vma<B>,
@@ -234,7 +263,11 @@ fn plan_mremap_to<B: Backing>(
 pub fn apply_mremap<B: Backing>(set: &mut VmaSet<B>, plan: &MremapPlan) -> Vec<Vma<B>> {
     match *plan {
         MremapPlan::Unchanged { .. } => Vec::new(),
-        MremapPlan::Shrink { unmap_from, unmap_to, .. } => set.unmap(unmap_from, unmap_to),
+        MremapPlan::Shrink {
+            unmap_from,
+            unmap_to,
+            ..
+        } => set.unmap(unmap_from, unmap_to),
         MremapPlan::GrowInPlace { addr, new_end, .. } => {
             let start = set.find(addr).map(|v| v.start);
             if let Some(v) = start.and_then(|s| set.get_mut(s)) {
@@ -243,7 +276,15 @@ pub fn apply_mremap<B: Backing>(set: &mut VmaSet<B>, plan: &MremapPlan) -> Vec<V
             set.merge_around(addr);
             Vec::new()
         }
-        MremapPlan::Move { from, to, old_len, new_len, unmap_target_first, unmap_tail, keep_old } => {
+        MremapPlan::Move {
+            from,
+            to,
+            old_len,
+            new_len,
+            unmap_target_first,
+            unmap_tail,
+            keep_old,
+        } => {
             let mut removed = Vec::new();
             if unmap_target_first {
                 removed.extend(set.unmap(to, to + new_len));
@@ -252,7 +293,9 @@ pub fn apply_mremap<B: Backing>(set: &mut VmaSet<B>, plan: &MremapPlan) -> Vec<V
                 removed.extend(set.unmap(s, e));
             }
             // The template: the VMA at `from`, with its page offset at `from`.
-            let Some(mut moved) = set.find(from).cloned() else { return removed };
+            let Some(mut moved) = set.find(from).cloned() else {
+                return removed;
+            };
             moved.pgoff = moved.pgoff_of(from);
             moved.start = to;
             moved.end = to + new_len;

@@ -19,7 +19,9 @@ pub struct VmaSet<B> {
 impl<B: Backing> VmaSet<B> {
     /// An empty address space.
     pub fn new() -> Self {
-        Self { map: BTreeMap::new() }
+        Self {
+            map: BTreeMap::new(),
+        }
     }
 
     /// Number of VMAs (Linux's `map_count`).
@@ -39,7 +41,11 @@ impl<B: Backing> VmaSet<B> {
 
     /// The VMA that contains `addr` (Linux's `vma_lookup`).
     pub fn find(&self, addr: u64) -> Option<&Vma<B>> {
-        self.map.range(..=addr).next_back().map(|(_, v)| v).filter(|v| v.contains(addr))
+        self.map
+            .range(..=addr)
+            .next_back()
+            .map(|(_, v)| v)
+            .filter(|v| v.contains(addr))
     }
 
     /// The first VMA that ends above `addr` (Linux's `find_vma`): the one containing `addr`, or
@@ -59,7 +65,10 @@ impl<B: Backing> VmaSet<B> {
     /// VMAs that intersect `[start, end)`, in order.
     pub fn intersecting(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma<B>> {
         let first = self.find(start).map_or(start, |v| v.start);
-        self.map.range(first..end).map(|(_, v)| v).filter(move |v| v.end > start)
+        self.map
+            .range(first..end)
+            .map(|(_, v)| v)
+            .filter(move |v| v.end > start)
     }
 
     /// Whether any page of `[start, end)` is mapped.
@@ -107,11 +116,15 @@ impl<B: Backing> VmaSet<B> {
     /// Splits the VMA that strictly contains `addr` into `[start, addr)` and `[addr, end)`,
     /// moving the upper piece's page offset on. Does nothing when `addr` is a boundary or unmapped.
     pub(crate) fn split_at(&mut self, addr: u64) {
-        let Some(start) = self.find(addr).map(|v| v.start) else { return };
+        let Some(start) = self.find(addr).map(|v| v.start) else {
+            return;
+        };
         if start == addr {
             return;
         }
-        let Some(lower) = self.map.get_mut(&start) else { return };
+        let Some(lower) = self.map.get_mut(&start) else {
+            return;
+        };
         let mut upper = lower.clone();
         lower.end = addr;
         upper.start = addr;
@@ -129,7 +142,9 @@ impl<B: Backing> VmaSet<B> {
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.map.range(start..end).map(|(k, _)| *k).collect();
-        keys.into_iter().filter_map(|k| self.map.remove(&k)).collect()
+        keys.into_iter()
+            .filter_map(|k| self.map.remove(&k))
+            .collect()
     }
 
     /// Applies `f` to every mapped part of `[start, end)`, splitting at the boundaries first,
@@ -167,7 +182,10 @@ impl<B: Backing> VmaSet<B> {
             return Err(Errno::ENOMEM);
         }
         let prot = prot & PROT_RWX;
-        if self.intersecting(start, end).any(|v| prot & !v.max_prot != 0) {
+        if self
+            .intersecting(start, end)
+            .any(|v| prot & !v.max_prot != 0)
+        {
             return Err(Errno::EACCES);
         }
         Ok(self.update_range(start, end, |v| {
@@ -183,13 +201,20 @@ impl<B: Backing> VmaSet<B> {
         let first = self.find_below(start).map_or(start, |v| v.start);
         let mut at = first;
         loop {
-            let Some(cur) = self.map.range(at..).next().map(|(k, _)| *k) else { return };
+            let Some(cur) = self.map.range(at..).next().map(|(k, _)| *k) else {
+                return;
+            };
             if cur > end {
                 return;
             }
-            let Some(cur_vma) = self.map.get(&cur) else { return };
+            let Some(cur_vma) = self.map.get(&cur) else {
+                return;
+            };
             let next_start = cur_vma.end;
-            let mergeable = self.map.get(&next_start).is_some_and(|n| cur_vma.can_merge_with(n));
+            let mergeable = self
+                .map
+                .get(&next_start)
+                .is_some_and(|n| cur_vma.can_merge_with(n));
             if mergeable {
                 if let Some(next) = self.map.remove(&next_start) {
                     if let Some(c) = self.map.get_mut(&cur) {

@@ -11,8 +11,16 @@ const A: u64 = 0x10_0000;
 #[test]
 fn unaligned_address_is_einval() {
     let mut set = set_of(&[(A, A + P)]);
-    assert_eq!(mprotect(&mut set, A + 1, P, PROT_READ).result, Err(Errno::EINVAL), "unaligned");
-    assert_eq!(mprotect(&mut set, A + 1, 0, PROT_READ).result, Err(Errno::EINVAL), "checked before len 0");
+    assert_eq!(
+        mprotect(&mut set, A + 1, P, PROT_READ).result,
+        Err(Errno::EINVAL),
+        "unaligned"
+    );
+    assert_eq!(
+        mprotect(&mut set, A + 1, 0, PROT_READ).result,
+        Err(Errno::EINVAL),
+        "checked before len 0"
+    );
 }
 
 #[test]
@@ -25,28 +33,52 @@ fn zero_length_succeeds_even_where_nothing_is_mapped() {
 #[test]
 fn unknown_prot_bits_are_einval_before_the_mapping_check() {
     let mut set = VmaSet::<()>::new();
-    assert_eq!(mprotect(&mut set, A, P, 0x80).result, Err(Errno::EINVAL), "bad prot on unmapped range");
+    assert_eq!(
+        mprotect(&mut set, A, P, 0x80).result,
+        Err(Errno::EINVAL),
+        "bad prot on unmapped range"
+    );
 }
 
 #[test]
 fn prot_sem_is_accepted() {
     let mut set = set_of(&[(A, A + P)]);
-    assert_eq!(mprotect(&mut set, A, P, PROT_READ | PROT_SEM).result, Ok(()), "x86 accepts PROT_SEM");
-    assert_eq!(set.find(A).unwrap().prot, PROT_READ, "PROT_SEM is not stored");
+    assert_eq!(
+        mprotect(&mut set, A, P, PROT_READ | PROT_SEM).result,
+        Ok(()),
+        "x86 accepts PROT_SEM"
+    );
+    assert_eq!(
+        set.find(A).unwrap().prot,
+        PROT_READ,
+        "PROT_SEM is not stored"
+    );
 }
 
 #[test]
 fn length_that_wraps_is_enomem() {
     let mut set = set_of(&[(A, A + P)]);
-    assert_eq!(mprotect(&mut set, A, 0u64.wrapping_sub(P), PROT_READ).result, Err(Errno::ENOMEM), "wraps");
+    assert_eq!(
+        mprotect(&mut set, A, 0u64.wrapping_sub(P), PROT_READ).result,
+        Err(Errno::ENOMEM),
+        "wraps"
+    );
 }
 
 #[test]
 fn unmapped_range_is_enomem() {
     let mut set = VmaSet::<()>::new();
-    assert_eq!(mprotect(&mut set, A, P, PROT_READ).result, Err(Errno::ENOMEM), "nothing mapped");
+    assert_eq!(
+        mprotect(&mut set, A, P, PROT_READ).result,
+        Err(Errno::ENOMEM),
+        "nothing mapped"
+    );
     let kernel = mprotect(&mut set, 0xffff_8000_0000_0000, P, PROT_READ).result;
-    assert_eq!(kernel, Err(Errno::ENOMEM), "a kernel address is just unmapped to mprotect");
+    assert_eq!(
+        kernel,
+        Err(Errno::ENOMEM),
+        "a kernel address is just unmapped to mprotect"
+    );
 }
 
 #[test]
@@ -55,8 +87,16 @@ fn mprotect_over_a_hole_changes_the_part_before_it_then_fails_enomem() {
     let mut set = set_of(&[(A, A + 2 * P), (A + 3 * P, A + 4 * P)]);
     let out = mprotect(&mut set, A, 4 * P, PROT_READ);
     assert_eq!(out.result, Err(Errno::ENOMEM), "the hole");
-    assert_eq!(out.changed, vec![(A, A + 2 * P)], "the part before the hole changed");
-    assert_eq!(set.find(A + 3 * P).unwrap().prot, RW, "the part after the hole did not");
+    assert_eq!(
+        out.changed,
+        vec![(A, A + 2 * P)],
+        "the part before the hole changed"
+    );
+    assert_eq!(
+        set.find(A + 3 * P).unwrap().prot,
+        RW,
+        "the part after the hole did not"
+    );
 }
 
 #[test]
@@ -72,7 +112,11 @@ fn range_starting_in_a_hole_changes_nothing() {
 fn mprotect_splits_and_merges() {
     let mut set = set_of(&[(A, A + 4 * P)]);
     let out = mprotect(&mut set, A + P, P, PROT_NONE);
-    assert_eq!((out.result, out.changed), (Ok(()), vec![(A + P, A + 2 * P)]), "one page");
+    assert_eq!(
+        (out.result, out.changed),
+        (Ok(()), vec![(A + P, A + 2 * P)]),
+        "one page"
+    );
     assert_eq!(set.len(), 3, "split in three");
     assert_eq!(mprotect(&mut set, A, 4 * P, RW).result, Ok(()), "restore");
     assert_eq!(ranges(&set), vec![(A, A + 4 * P)], "merged back");
@@ -82,16 +126,32 @@ fn mprotect_splits_and_merges() {
 fn unchanged_protection_reports_no_ranges() {
     let mut set = set_of(&[(A, A + P)]);
     let out = mprotect(&mut set, A, P, RW);
-    assert!(out.changed.is_empty(), "nothing to rewrite: {:?}", out.changed);
+    assert!(
+        out.changed.is_empty(),
+        "nothing to rewrite: {:?}",
+        out.changed
+    );
 }
 
 #[test]
 fn growsdown_on_a_normal_mapping_is_einval_and_both_grows_flags_too() {
     let mut set = set_of(&[(A, A + P)]);
-    assert_eq!(mprotect(&mut set, A, P, PROT_READ | PROT_GROWSDOWN).result, Err(Errno::EINVAL), "down");
-    assert_eq!(mprotect(&mut set, A, P, PROT_READ | PROT_GROWSUP).result, Err(Errno::EINVAL), "up");
+    assert_eq!(
+        mprotect(&mut set, A, P, PROT_READ | PROT_GROWSDOWN).result,
+        Err(Errno::EINVAL),
+        "down"
+    );
+    assert_eq!(
+        mprotect(&mut set, A, P, PROT_READ | PROT_GROWSUP).result,
+        Err(Errno::EINVAL),
+        "up"
+    );
     let both = PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP;
-    assert_eq!(mprotect(&mut set, A, P, both).result, Err(Errno::EINVAL), "both");
+    assert_eq!(
+        mprotect(&mut set, A, P, both).result,
+        Err(Errno::EINVAL),
+        "both"
+    );
 }
 
 #[test]
@@ -102,7 +162,11 @@ fn growsdown_extends_the_range_to_the_start_of_the_stack() {
     set.insert(v).unwrap();
     let out = mprotect(&mut set, A + 2 * P, P, PROT_READ | PROT_GROWSDOWN);
     assert_eq!(out.result, Ok(()), "allowed on a grows-down VMA");
-    assert_eq!(out.changed, vec![(A, A + 3 * P)], "from the VMA's start to the end of the range");
+    assert_eq!(
+        out.changed,
+        vec![(A, A + 3 * P)],
+        "from the VMA's start to the end of the range"
+    );
 }
 
 #[test]
@@ -112,6 +176,14 @@ fn exceeding_max_prot_is_eacces_after_earlier_vmas_changed() {
     ro.max_prot = PROT_READ;
     set.insert(ro).unwrap();
     let out = mprotect(&mut set, A, 2 * P, RW | PROT_EXEC);
-    assert_eq!(out.result, Err(Errno::EACCES), "second VMA may not become writable");
-    assert_eq!(out.changed, vec![(A, A + P)], "first VMA changed, as in Linux's loop");
+    assert_eq!(
+        out.result,
+        Err(Errno::EACCES),
+        "second VMA may not become writable"
+    );
+    assert_eq!(
+        out.changed,
+        vec![(A, A + P)],
+        "first VMA changed, as in Linux's loop"
+    );
 }

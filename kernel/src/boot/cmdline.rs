@@ -20,15 +20,20 @@ impl<'a> Cmdline<'a> {
 
     /// Every word as `(key, Some(value))` or `(flag, None)`.
     pub fn words(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> {
-        self.raw.split_ascii_whitespace().map(|w| match w.split_once('=') {
-            Some((k, v)) => (k, Some(v)),
-            None => (w, None),
-        })
+        self.raw
+            .split_ascii_whitespace()
+            .map(|w| match w.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (w, None),
+            })
     }
 
     /// The value of the last `key=value` for `key`.
     pub fn get(&self, key: &str) -> Option<&'a str> {
-        self.words().filter(|(k, _)| *k == key).filter_map(|(_, v)| v).last()
+        self.words()
+            .filter(|(k, _)| *k == key)
+            .filter_map(|(_, v)| v)
+            .last()
     }
 
     /// True if `flag` appears bare or as `flag=...`.

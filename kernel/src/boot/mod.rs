@@ -65,7 +65,11 @@ impl BootInfo {
             loader,
             cmdline: [0; MAX_CMDLINE],
             cmdline_len: 0,
-            regions: [MemRegion { start: 0, end: 0, kind: MemKind::Reserved }; MAX_REGIONS],
+            regions: [MemRegion {
+                start: 0,
+                end: 0,
+                kind: MemKind::Reserved,
+            }; MAX_REGIONS],
             nregions: 0,
             initrd: None,
             acpi: AcpiRoot::Search,

@@ -22,13 +22,19 @@ pub(super) fn parse(info: u64) -> BootInfo {
         bi.initrd = Some((m.start_address() as u64, m.module_size() as u64));
     }
     if let Some(r) = mbi.rsdp_v2_tag() {
-        bi.acpi = AcpiRoot::Sdt { revision: r.revision(), address: r.xsdt_address() as u64 };
+        bi.acpi = AcpiRoot::Sdt {
+            revision: r.revision(),
+            address: r.xsdt_address() as u64,
+        };
     } else if let Some(r) = mbi.rsdp_v1_tag() {
-        bi.acpi = AcpiRoot::Sdt { revision: 0, address: r.rsdt_address() as u64 };
+        bi.acpi = AcpiRoot::Sdt {
+            revision: 0,
+            address: r.rsdt_address() as u64,
+        };
     }
     if let Some(mm) = mbi.memory_map_tag() {
         for a in mm.memory_areas() {
-            let kind = match MemoryAreaType::from(a.typ()) {
+            let kind = match a.typ() {
                 MemoryAreaType::Available => MemKind::Usable,
                 MemoryAreaType::AcpiAvailable | MemoryAreaType::ReservedHibernate => MemKind::Acpi,
                 _ => MemKind::Reserved,

@@ -55,7 +55,9 @@ pub(super) fn parse(info: u64) -> BootInfo {
     if si.version >= 1 && si.memmap_paddr != 0 {
         let n = si.memmap_entries.min(128) as usize;
         // SAFETY: version 1 start_info carries `memmap_entries` E820-style entries here.
-        let map = unsafe { core::slice::from_raw_parts(phys_to_virt(si.memmap_paddr) as *const MemmapEntry, n) };
+        let map = unsafe {
+            core::slice::from_raw_parts(phys_to_virt(si.memmap_paddr) as *const MemmapEntry, n)
+        };
         for e in map {
             let kind = match e.kind {
                 1 => MemKind::Usable,

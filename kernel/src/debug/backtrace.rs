@@ -36,6 +36,8 @@ pub fn print_from(rip: u64, rbp: u64) {
 pub fn print_here() {
     let (rip, rbp): (u64, u64);
     // SAFETY: reads RBP and the current RIP only.
-    unsafe { core::arch::asm!("lea {}, [rip]", "mov {}, rbp", out(reg) rip, out(reg) rbp, options(nomem, nostack)) };
+    unsafe {
+        core::arch::asm!("lea {}, [rip]", "mov {}, rbp", out(reg) rip, out(reg) rbp, options(nomem, nostack))
+    };
     print_from(rip, rbp);
 }

@@ -25,7 +25,12 @@ impl Log for Logger {
             Level::Trace => "TRACE",
         };
         let target = r.target().strip_prefix("keel::").unwrap_or(r.target());
-        crate::println!("[{:5}.{:06}] {level} {target}: {}", ns / 1_000_000_000, ns % 1_000_000_000 / 1000, r.args());
+        crate::println!(
+            "[{:5}.{:06}] {level} {target}: {}",
+            ns / 1_000_000_000,
+            ns % 1_000_000_000 / 1000,
+            r.args()
+        );
     }
 
     fn flush(&self) {}

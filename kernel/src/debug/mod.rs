@@ -24,7 +24,11 @@ pub fn test_mode() -> bool {
 /// Stops the kernel after a fatal error or at the end of a test run.
 pub fn stop(success: bool) -> ! {
     if test_mode() {
-        exit::qemu_debug_exit(if success { exit::QEMU_EXIT_SUCCESS } else { exit::QEMU_EXIT_FAILURE });
+        exit::qemu_debug_exit(if success {
+            exit::QEMU_EXIT_SUCCESS
+        } else {
+            exit::QEMU_EXIT_FAILURE
+        });
     }
     crate::println!("keel: halted");
     cpu::halt_forever()

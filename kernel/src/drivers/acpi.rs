@@ -67,17 +67,16 @@ pub fn init(root: AcpiRoot) -> &'static Platform {
             Platform {
                 lapic_address: 0xfee0_0000,
                 cpus: 1,
-                ioapics: alloc::vec![IoApic { id: 0, address: 0xfec0_0000, gsi_base: 0 }],
+                ioapics: alloc::vec![IoApic {
+                    id: 0,
+                    address: 0xfec0_0000,
+                    gsi_base: 0
+                }],
                 has_8259: true,
                 ..Default::default()
             }
         }
     })
-}
-
-/// The platform description (after `init`).
-pub fn platform() -> Option<&'static Platform> {
-    PLATFORM.get()
 }
 
 /// PM1a control port and SLP_TYPa for S5, if known.
@@ -91,7 +90,9 @@ fn load(root: AcpiRoot) -> Result<Platform, acpi::AcpiError> {
     let tables = unsafe {
         match root {
             AcpiRoot::Rsdp(a) => AcpiTables::from_rsdp(DirectMap, a as usize)?,
-            AcpiRoot::Sdt { revision, address } => AcpiTables::from_rsdt(DirectMap, revision, address as usize)?,
+            AcpiRoot::Sdt { revision, address } => {
+                AcpiTables::from_rsdt(DirectMap, revision, address as usize)?
+            }
             AcpiRoot::Search => AcpiTables::search_for_rsdp_bios(DirectMap)?,
         }
     };
@@ -109,9 +110,11 @@ fn load(root: AcpiRoot) -> Result<Platform, acpi::AcpiError> {
                 address: io.io_apic_address as u64,
                 gsi_base: io.global_system_interrupt_base,
             }),
-            MadtEntry::InterruptSourceOverride(o) => {
-                p.overrides.push(Override { irq: o.irq, gsi: o.global_system_interrupt, flags: o.flags })
-            }
+            MadtEntry::InterruptSourceOverride(o) => p.overrides.push(Override {
+                irq: o.irq,
+                gsi: o.global_system_interrupt,
+                flags: o.flags,
+            }),
             MadtEntry::LocalApicAddressOverride(o) => p.lapic_address = o.local_apic_address,
             _ => {}
         }

@@ -19,7 +19,15 @@ pub fn read_unix_time() -> i64 {
         while updating() && spins < 1_000_000 {
             spins += 1;
         }
-        [read(0x00), read(0x02), read(0x04), read(0x07), read(0x08), read(0x09), read(0x32)]
+        [
+            read(0x00),
+            read(0x02),
+            read(0x04),
+            read(0x07),
+            read(0x08),
+            read(0x09),
+            read(0x32),
+        ]
     };
     let mut a = snapshot();
     for _ in 0..5 {
@@ -40,7 +48,10 @@ pub fn read_unix_time() -> i64 {
     }
     let century = if c != 0 { conv(c) as i64 } else { 20 };
     let year = century * 100 + yr as i64;
-    days_from_civil(year, mon as i64, day as i64) * 86400 + hour as i64 * 3600 + min as i64 * 60 + sec as i64
+    days_from_civil(year, mon as i64, day as i64) * 86400
+        + hour as i64 * 3600
+        + min as i64 * 60
+        + sec as i64
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

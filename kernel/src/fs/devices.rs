@@ -88,8 +88,16 @@ const INPUT_MAX: usize = 4096;
 fn default_termios() -> Termios {
     // Linux's tty_std_termios: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL,
     // ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN, and INIT_C_CC.
-    let mut t = Termios { c_iflag: 0o2400, c_oflag: 0o5, c_cflag: 0o277, c_lflag: 0o105073, ..Default::default() };
-    let cc = [3u8, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0];
+    let mut t = Termios {
+        c_iflag: 0o2400,
+        c_oflag: 0o5,
+        c_cflag: 0o277,
+        c_lflag: 0o105073,
+        ..Default::default()
+    };
+    let cc = [
+        3u8, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0,
+    ];
     t.c_cc[..cc.len()].copy_from_slice(&cc);
     t
 }
@@ -109,7 +117,8 @@ pub fn console_input(b: u8) {
     with_console(|c| {
         let icrnl = c.termios.c_iflag & 0o400 != 0;
         if c.input.len() < INPUT_MAX {
-            c.input.push_back(if b == b'\r' && icrnl { b'\n' } else { b });
+            c.input
+                .push_back(if b == b'\r' && icrnl { b'\n' } else { b });
         }
     });
     super::READY.wake_all();
@@ -181,7 +190,12 @@ impl FileOps for Console {
     }
 
     fn poll(&self) -> u16 {
-        POLLOUT | if with_console(|c| c.input.is_empty()) { 0 } else { POLLIN }
+        POLLOUT
+            | if with_console(|c| c.input.is_empty()) {
+                0
+            } else {
+                POLLIN
+            }
     }
 
     fn stat(&self) -> Metadata {

@@ -16,7 +16,9 @@ const MAX_UNPACKED: usize = 1 << 30;
 pub fn unpack_initrd(start: u64, len: u64) -> usize {
     // SAFETY: the boot loader placed the initrd there; its frames are reserved from the
     // allocator until this function returns and the caller frees them.
-    let data = unsafe { core::slice::from_raw_parts(crate::mm::phys_to_virt(start) as *const u8, len as usize) };
+    let data = unsafe {
+        core::slice::from_raw_parts(crate::mm::phys_to_virt(start) as *const u8, len as usize)
+    };
     let chunks = match keel_cpio::unpack(data, MAX_UNPACKED) {
         Ok(c) => c,
         Err(e) => {
@@ -42,7 +44,10 @@ pub fn unpack_initrd(start: u64, len: u64) -> usize {
             if name.is_empty() || name == b"." {
                 continue;
             }
-            let mtime = Timespec { sec: e.mtime as i64, nsec: 0 };
+            let mtime = Timespec {
+                sec: e.mtime as i64,
+                nsec: 0,
+            };
             let content = match e.file_type() {
                 keel_vfs::consts::S_IFDIR => InstallContent::Dir,
                 keel_vfs::consts::S_IFLNK => InstallContent::Symlink(e.data),

@@ -36,9 +36,16 @@ pub fn init() {
     VFS.call_once(|| {
         let clock: Arc<dyn keel_vfs::Clock> = Arc::new(|| {
             let ns = crate::time::realtime_ns();
-            (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000) as u32)
+            (
+                ns.div_euclid(1_000_000_000),
+                ns.rem_euclid(1_000_000_000) as u32,
+            )
         });
-        let config = TmpfsConfig { dev: 1, max_bytes: budget, max_file_size: budget };
+        let config = TmpfsConfig {
+            dev: 1,
+            max_bytes: budget,
+            max_file_size: budget,
+        };
         Vfs::new(config, clock, Arc::new(devices::Devices))
     });
 }
@@ -48,7 +55,9 @@ pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
     loop {
         match f.read(buf) {
             Err(Errno::EAGAIN) if f.flags() & keel_vfs::consts::O_NONBLOCK == 0 => {
-                READY.wait_until(|| f.poll() & (keel_vfs::consts::POLLIN | keel_vfs::consts::POLLHUP) != 0);
+                READY.wait_until(|| {
+                    f.poll() & (keel_vfs::consts::POLLIN | keel_vfs::consts::POLLHUP) != 0
+                });
             }
             r => return r,
         }
@@ -60,7 +69,9 @@ pub fn write_blocking(f: &OpenFile, buf: &[u8]) -> KResult<usize> {
     loop {
         match f.write(buf) {
             Err(Errno::EAGAIN) if f.flags() & keel_vfs::consts::O_NONBLOCK == 0 => {
-                READY.wait_until(|| f.poll() & (keel_vfs::consts::POLLOUT | keel_vfs::consts::POLLERR) != 0);
+                READY.wait_until(|| {
+                    f.poll() & (keel_vfs::consts::POLLOUT | keel_vfs::consts::POLLERR) != 0
+                });
             }
             r => return r,
         }

@@ -39,7 +39,9 @@ pub struct MemObject {
 impl MemObject {
     /// An empty (zero-filled on demand) object.
     pub fn new_anonymous() -> Arc<MemObject> {
-        Arc::new(MemObject { pages: Mutex::new(BTreeMap::new()) })
+        Arc::new(MemObject {
+            pages: Mutex::new(BTreeMap::new()),
+        })
     }
 
     /// The frame at page `index`, allocated zeroed on first use. The object keeps its own
@@ -141,7 +143,14 @@ impl AddressSpace {
     /// An empty user half sharing the kernel's half.
     pub fn new() -> Option<AddressSpace> {
         let pt = PageTable::new_sharing_kernel(&KERNEL_PT.lock())?;
-        Some(AddressSpace { inner: Mutex::new(Inner { pt, vmas: VmaSet::new(), brk_start: 0, brk: 0 }) })
+        Some(AddressSpace {
+            inner: Mutex::new(Inner {
+                pt,
+                vmas: VmaSet::new(),
+                brk_start: 0,
+                brk: 0,
+            }),
+        })
     }
 
     /// Locks the address space.
@@ -182,7 +191,11 @@ impl AddressSpace {
             // SAFETY: `pa` is a frame this address space owns, reached through the direct map;
             // the write stays inside the page.
             unsafe {
-                core::ptr::copy_nonoverlapping(data[done..].as_ptr(), (crate::mm::phys_to_virt(pa) as *mut u8).add(off), n)
+                core::ptr::copy_nonoverlapping(
+                    data[done..].as_ptr(),
+                    (crate::mm::phys_to_virt(pa) as *mut u8).add(off),
+                    n,
+                )
             };
             done += n;
         }
@@ -214,16 +227,29 @@ impl Inner {
             let v = self.vmas.find(page).ok_or(Errno::EFAULT)?;
             (v.prot, v.backing.clone(), v.pgoff_of(page))
         };
-        self.populate(page, prot, &backing, index, false).map_err(|_| Errno::ENOMEM)?;
+        self.populate(page, prot, &backing, index, false)
+            .map_err(|_| Errno::ENOMEM)?;
         // Present even for PROT_NONE so the loader can fill it; protections stay as mapped.
         let raw = self.pt.get(page);
         if raw & PTE_PROTNONE != 0 {
-            self.pt.set(page, (raw & ADDR_MASK) | (Pte::PRESENT | Pte::NO_EXECUTE).bits()).map_err(|_| Errno::ENOMEM)?;
+            self.pt
+                .set(
+                    page,
+                    (raw & ADDR_MASK) | (Pte::PRESENT | Pte::NO_EXECUTE).bits(),
+                )
+                .map_err(|_| Errno::ENOMEM)?;
         }
         Ok(())
     }
 
-    fn populate(&mut self, page: u64, prot: u32, backing: &Backing, index: u64, write: bool) -> Result<(), FaultError> {
+    fn populate(
+        &mut self,
+        page: u64,
+        prot: u32,
+        backing: &Backing,
+        index: u64,
+        write: bool,
+    ) -> Result<(), FaultError> {
         let raw = self.pt.get(page);
         if raw & Pte::PRESENT.bits() != 0 {
             if write && raw & Pte::COW.bits() != 0 {
@@ -234,13 +260,20 @@ impl Inner {
         let flags = pte_flags(prot);
         if raw & PTE_PROTNONE != 0 {
             // The VMA allows the access now: bring the kept frame back.
-            return self.pt.set(page, (raw & ADDR_MASK) | flags.bits()).map_err(|_| FaultError::NoMemory);
+            return self
+                .pt
+                .set(page, (raw & ADDR_MASK) | flags.bits())
+                .map_err(|_| FaultError::NoMemory);
         }
         let frame = match backing {
             Backing::Anon => frames::alloc_zeroed().ok_or(FaultError::NoMemory)?,
             Backing::Shared(obj) => obj.frame_for_mapping(index).ok_or(FaultError::NoMemory)?,
         };
-        let flags = if prot == PROT_NONE { return self.set_protnone(page, frame) } else { flags };
+        let flags = if prot == PROT_NONE {
+            return self.set_protnone(page, frame);
+        } else {
+            flags
+        };
         if self.pt.set(page, frame.addr() | flags.bits()).is_err() {
             let _ = frames::dec_ref(frame);
             return Err(FaultError::NoMemory);
@@ -249,19 +282,32 @@ impl Inner {
     }
 
     fn set_protnone(&mut self, page: u64, frame: PhysFrame) -> Result<(), FaultError> {
-        self.pt.set(page, frame.addr() | PTE_PROTNONE).map_err(|_| FaultError::NoMemory)
+        self.pt
+            .set(page, frame.addr() | PTE_PROTNONE)
+            .map_err(|_| FaultError::NoMemory)
     }
 
     fn break_cow(&mut self, page: u64, raw: u64, prot: u32) -> Result<(), FaultError> {
         let old = PhysFrame::containing(raw & ADDR_MASK);
         let flags = pte_flags(prot);
         if frames::refcount(old) == Some(1) {
-            return self.pt.set(page, old.addr() | flags.bits()).map_err(|_| FaultError::NoMemory);
+            return self
+                .pt
+                .set(page, old.addr() | flags.bits())
+                .map_err(|_| FaultError::NoMemory);
         }
         let new = frames::alloc_zeroed().ok_or(FaultError::NoMemory)?;
         // SAFETY: both frames are direct-mapped; `old` is shared read-only and `new` is ours.
-        unsafe { core::ptr::copy_nonoverlapping(old.virt() as *const u8, new.virt() as *mut u8, PAGE_SIZE as usize) };
-        self.pt.set(page, new.addr() | flags.bits()).map_err(|_| FaultError::NoMemory)?;
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                old.virt() as *const u8,
+                new.virt() as *mut u8,
+                PAGE_SIZE as usize,
+            )
+        };
+        self.pt
+            .set(page, new.addr() | flags.bits())
+            .map_err(|_| FaultError::NoMemory)?;
         let _ = frames::dec_ref(old);
         Ok(())
     }

@@ -66,15 +66,25 @@ pub fn init(bi: &BootInfo, reserved: &[(u64, u64)]) -> u64 {
     // SAFETY: [array_pa, array_pa + array_bytes) is usable RAM that nothing else owns (checked
     // against the reserved ranges above) and is reserved in the allocator below, so it is never
     // handed out; it is direct-mapped by the boot page tables and later by the kernel's.
-    let refs = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(array_pa) as *mut u32, nframes) };
+    let refs =
+        unsafe { core::slice::from_raw_parts_mut(phys_to_virt(array_pa) as *mut u32, nframes) };
     let mut fa = FrameAllocator::new(refs);
     for r in bi.regions().iter().filter(|r| r.kind == MemKind::Usable) {
-        fa.add_free_range((super::page_ceil(r.start) / PAGE_SIZE) as usize, (r.end / PAGE_SIZE) as usize);
+        fa.add_free_range(
+            (super::page_ceil(r.start) / PAGE_SIZE) as usize,
+            (r.end / PAGE_SIZE) as usize,
+        );
     }
     // Never hand out the first MiB (real-mode structures, BIOS data, the boot page tables).
     fa.reserve_range(0, 256);
-    for &(s, e) in reserved.iter().chain(core::iter::once(&(array_pa, array_pa + array_bytes))) {
-        fa.reserve_range((s / PAGE_SIZE) as usize, super::page_ceil(e) as usize / PAGE_SIZE as usize);
+    for &(s, e) in reserved
+        .iter()
+        .chain(core::iter::once(&(array_pa, array_pa + array_bytes)))
+    {
+        fa.reserve_range(
+            (s / PAGE_SIZE) as usize,
+            super::page_ceil(e) as usize / PAGE_SIZE as usize,
+        );
     }
     *FRAMES.lock() = Some(fa);
     top
@@ -82,7 +92,8 @@ pub fn init(bi: &BootInfo, reserved: &[(u64, u64)]) -> u64 {
 
 fn with<R>(f: impl FnOnce(&mut FrameAllocator<'static>) -> R) -> R {
     let mut g = FRAMES.lock();
-    f(g.as_mut().expect("frame allocator used before mm::frames::init"))
+    f(g.as_mut()
+        .expect("frame allocator used before mm::frames::init"))
 }
 
 /// One zeroed frame with a count of 1.
@@ -123,5 +134,10 @@ pub fn free_frames() -> usize {
 
 /// Returns reserved physical memory `[start, end)` to the allocator (the initrd once unpacked).
 pub fn release(start: u64, end: u64) {
-    with(|fa| fa.add_free_range((super::page_ceil(start) / PAGE_SIZE) as usize, (end / PAGE_SIZE) as usize));
+    with(|fa| {
+        fa.add_free_range(
+            (super::page_ceil(start) / PAGE_SIZE) as usize,
+            (end / PAGE_SIZE) as usize,
+        )
+    });
 }

@@ -45,7 +45,14 @@ impl HeapSource {
             let Some(f) = frames::alloc_zeroed() else {
                 return self.mapped_end > start;
             };
-            if pt.map(self.mapped_end, f.addr(), Pte::WRITABLE | Pte::NO_EXECUTE | Pte::GLOBAL).is_err() {
+            if pt
+                .map(
+                    self.mapped_end,
+                    f.addr(),
+                    Pte::WRITABLE | Pte::NO_EXECUTE | Pte::GLOBAL,
+                )
+                .is_err()
+            {
                 let _ = frames::dec_ref(f);
                 return self.mapped_end > start;
             }
@@ -93,7 +100,12 @@ pub struct KernelHeap {
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: talc's allocate contract matches GlobalAlloc::alloc's.
-        unsafe { self.talc.lock().allocate(layout).map_or(core::ptr::null_mut(), |p| p.as_ptr()) }
+        unsafe {
+            self.talc
+                .lock()
+                .allocate(layout)
+                .map_or(core::ptr::null_mut(), |p| p.as_ptr())
+        }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -104,7 +116,10 @@ unsafe impl GlobalAlloc for KernelHeap {
 
 #[global_allocator]
 static HEAP: KernelHeap = KernelHeap {
-    talc: IrqSpinLock::new(Talc::new(HeapSource { mapped_end: HEAP_BASE, arena_end: None })),
+    talc: IrqSpinLock::new(Talc::new(HeapSource {
+        mapped_end: HEAP_BASE,
+        arena_end: None,
+    })),
 };
 
 /// Bytes of virtual memory the heap has mapped so far.

@@ -21,7 +21,10 @@ struct Slots {
 }
 
 /// Lock order: `SLOTS` is taken without other locks held, then the frame and page-table locks.
-static SLOTS: IrqSpinLock<Slots> = IrqSpinLock::new(Slots { next: 0, free: Vec::new() });
+static SLOTS: IrqSpinLock<Slots> = IrqSpinLock::new(Slots {
+    next: 0,
+    free: Vec::new(),
+});
 
 /// A mapped kernel stack; unmapped and freed on drop.
 pub struct KernelStack {
@@ -46,7 +49,11 @@ impl KernelStack {
         let mut va = stack.bottom();
         while va < stack.top() {
             let f = frames::alloc_zeroed()?;
-            if KERNEL_PT.lock().map(va, f.addr(), Pte::WRITABLE | Pte::NO_EXECUTE | Pte::GLOBAL).is_err() {
+            if KERNEL_PT
+                .lock()
+                .map(va, f.addr(), Pte::WRITABLE | Pte::NO_EXECUTE | Pte::GLOBAL)
+                .is_err()
+            {
                 let _ = frames::dec_ref(f);
                 return None; // `stack` drops and unmaps what was mapped
             }

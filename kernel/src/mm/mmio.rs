@@ -16,8 +16,10 @@ pub fn map(phys: u64, len: u64) -> u64 {
     let mut pt = KERNEL_PT.lock();
     let mut off = 0;
     while off < size {
-        let flags = Pte::WRITABLE | Pte::NO_CACHE | Pte::WRITE_THROUGH | Pte::NO_EXECUTE | Pte::GLOBAL;
-        pt.map(va + off, start + off, flags).expect("MMIO area mapping");
+        let flags =
+            Pte::WRITABLE | Pte::NO_CACHE | Pte::WRITE_THROUGH | Pte::NO_EXECUTE | Pte::GLOBAL;
+        pt.map(va + off, start + off, flags)
+            .expect("MMIO area mapping");
         off += super::PAGE_SIZE;
     }
     va + (phys - start)

@@ -17,8 +17,8 @@
 //!
 //! Lock order: heap -> frames -> kernel page tables (`paging::KERNEL_PT`).
 
-pub mod frames;
 pub mod aspace;
+pub mod frames;
 pub mod heap;
 pub mod kstack;
 pub mod mmio;
@@ -46,16 +46,6 @@ pub const fn phys_to_virt(pa: u64) -> u64 {
     pa + PHYS_OFFSET
 }
 
-/// The physical address behind a direct-map or kernel-image address.
-pub fn virt_to_phys(va: u64) -> u64 {
-    if va >= KERNEL_VMA {
-        va - KERNEL_VMA
-    } else {
-        debug_assert!((PHYS_OFFSET..HEAP_BASE).contains(&va), "{va:#x} is not in the direct map");
-        va - PHYS_OFFSET
-    }
-}
-
 /// Rounds down to a page boundary.
 pub const fn page_floor(a: u64) -> u64 {
     a & !(PAGE_SIZE - 1)
@@ -65,7 +55,7 @@ pub const fn page_floor(a: u64) -> u64 {
 pub const fn page_ceil(a: u64) -> u64 {
     match a.checked_add(PAGE_SIZE - 1) {
         Some(v) => v & !(PAGE_SIZE - 1),
-        None => u64::MAX & !(PAGE_SIZE - 1),
+        None => !(PAGE_SIZE - 1),
     }
 }
 

@@ -38,10 +38,27 @@ macro_rules! pod {
     )* };
 }
 pod!(u8, u16, u32, u64, i8, i16, i32, i64, usize, isize);
-pod!(keel_abi::time::Timespec, keel_abi::time::Timeval, keel_abi::time::Timezone);
-pod!(keel_abi::stat::Stat, keel_abi::uname::Utsname, keel_abi::termios::Termios, keel_abi::termios::Winsize);
-pod!(keel_abi::signal::SigAction, keel_abi::signal::StackT, keel_abi::resource::Rlimit);
-pod!(keel_abi::poll::PollFd, keel_abi::uio::IoVec, keel_abi::resource::Rusage);
+pod!(
+    keel_abi::time::Timespec,
+    keel_abi::time::Timeval,
+    keel_abi::time::Timezone
+);
+pod!(
+    keel_abi::stat::Stat,
+    keel_abi::uname::Utsname,
+    keel_abi::termios::Termios,
+    keel_abi::termios::Winsize
+);
+pod!(
+    keel_abi::signal::SigAction,
+    keel_abi::signal::StackT,
+    keel_abi::resource::Rlimit
+);
+pod!(
+    keel_abi::poll::PollFd,
+    keel_abi::uio::IoVec,
+    keel_abi::resource::Rusage
+);
 // SAFETY: arrays of Pod values are Pod.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 
@@ -56,15 +73,15 @@ pub fn check_range(addr: u64, len: usize) -> KResult<()> {
 
 fn raw_copy(dst: *mut u8, src: *const u8, len: usize) -> usize {
     let smap = SMAP.load(Ordering::Relaxed);
-    // SAFETY: `stac`/`clac` only toggle EFLAGS.AC; they exist because SMAP is on.
     if smap {
+        // SAFETY: `stac` only sets EFLAGS.AC; it exists because SMAP is on.
         unsafe { core::arch::asm!("stac", options(nomem, nostack)) };
     }
     // SAFETY: the user side was range-checked by the caller and may fault (recovered by the
     // exception table); the kernel side is a buffer the caller owns.
     let left = unsafe { copy_with_fixup(dst, src, len) };
     if smap {
-        // SAFETY: as above.
+        // SAFETY: `clac` only clears EFLAGS.AC; it exists because SMAP is on.
         unsafe { core::arch::asm!("clac", options(nomem, nostack)) };
     }
     left
@@ -120,26 +137,26 @@ pub struct UserPtr<T: Pod> {
 impl<T: Pod> UserPtr<T> {
     /// Wraps a raw user address.
     pub const fn new(addr: u64) -> Self {
-        UserPtr { addr, _t: PhantomData }
-    }
-    /// The address.
-    pub fn addr(self) -> u64 {
-        self.addr
-    }
-    /// True for NULL (many syscalls treat it as "absent").
-    pub fn is_null(self) -> bool {
-        self.addr == 0
+        UserPtr {
+            addr,
+            _t: PhantomData,
+        }
     }
     /// The pointer `n` elements further.
     pub fn add(self, n: usize) -> KResult<Self> {
-        let off = (n as u64).checked_mul(size_of::<T>() as u64).ok_or(Errno::EFAULT)?;
-        Ok(UserPtr::new(self.addr.checked_add(off).ok_or(Errno::EFAULT)?))
+        let off = (n as u64)
+            .checked_mul(size_of::<T>() as u64)
+            .ok_or(Errno::EFAULT)?;
+        Ok(UserPtr::new(
+            self.addr.checked_add(off).ok_or(Errno::EFAULT)?,
+        ))
     }
     /// Reads the value.
     pub fn read(self) -> KResult<T> {
         let mut v = MaybeUninit::<T>::uninit();
         // SAFETY: the slice covers exactly the MaybeUninit's bytes.
-        let bytes = unsafe { core::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, size_of::<T>()) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, size_of::<T>()) };
         copy_from_user(bytes, self.addr)?;
         // SAFETY: every byte was written and T is Pod, so any bit pattern is valid.
         Ok(unsafe { v.assume_init() })
@@ -148,7 +165,8 @@ impl<T: Pod> UserPtr<T> {
     pub fn write(self, v: T) -> KResult<()> {
         // SAFETY: T is Pod and `v` lives for the call; viewing it as bytes is sound (padding
         // bytes of the abi structs are explicit fields).
-        let bytes = unsafe { core::slice::from_raw_parts(&v as *const T as *const u8, size_of::<T>()) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts(&v as *const T as *const u8, size_of::<T>()) };
         copy_to_user(self.addr, bytes)
     }
 }

@@ -43,7 +43,11 @@ fn read_executable(p: &Process, path: &[u8]) -> KResult<Vec<u8>> {
         let fs = p.fs.lock();
         (fs.root.clone(), fs.cwd.clone())
     };
-    let ctx = keel_vfs::LookupCtx { root: &root, cwd: &cwd, cred: &cred };
+    let ctx = keel_vfs::LookupCtx {
+        root: &root,
+        cwd: &cwd,
+        cred: &cred,
+    };
     let inode = keel_vfs::lookup(&ctx, path, true)?;
     let meta = inode.metadata();
     if meta.mode & keel_vfs::consts::S_IFMT != keel_vfs::consts::S_IFREG {
@@ -60,12 +64,19 @@ fn read_executable(p: &Process, path: &[u8]) -> KResult<Vec<u8>> {
 }
 
 /// Loads `path` with `argv` and `envp` for process `p` (not yet installed).
-pub fn load(p: &Process, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<Loaded> {
+pub fn load(
+    p: &Process,
+    path: &[u8],
+    mut argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> KResult<Loaded> {
     let execfn = path.to_vec();
     let mut path = path.to_vec();
     let mut image = read_executable(p, &path)?;
     for depth in 0.. {
-        let Some((interp, arg)) = keel_elf::parse_shebang(&image) else { break };
+        let Some((interp, arg)) = keel_elf::parse_shebang(&image) else {
+            break;
+        };
         if depth >= MAX_SCRIPT_DEPTH {
             return Err(Errno::ELOOP);
         }
@@ -83,7 +94,10 @@ pub fn load(p: &Process, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>
     }
     let elf = keel_elf::parse(&image).map_err(|e| e.errno())?;
     if elf.interp().is_some() {
-        log::info!("execve {}: dynamically linked programs are not supported yet", show(&path));
+        log::info!(
+            "execve {}: dynamically linked programs are not supported yet",
+            show(&path)
+        );
         return Err(Errno::ENOEXEC);
     }
     let bias = elf.load_bias(PIE_BASE);
@@ -102,16 +116,23 @@ pub fn load(p: &Process, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>
             let first = if start < last_end {
                 let shared = last_end - PAGE_SIZE;
                 let old = g.vmas.find(shared).map(|v| v.prot).unwrap_or(0);
-                g.vmas.protect(shared, last_end, old | prot).map_err(|_| Errno::ENOEXEC)?;
+                g.vmas
+                    .protect(shared, last_end, old | prot)
+                    .map_err(|_| Errno::ENOEXEC)?;
                 last_end
             } else {
                 start
             };
             if first < end {
-                g.vmas.insert(Vma::anonymous(first, end, prot, Backing::Anon)).map_err(|_| Errno::ENOEXEC)?;
+                g.vmas
+                    .insert(Vma::anonymous(first, end, prot, Backing::Anon))
+                    .map_err(|_| Errno::ENOEXEC)?;
             }
         }
-        mm.write_bytes(seg.vaddr, image.get(seg.file_range()).ok_or(Errno::ENOEXEC)?)?;
+        mm.write_bytes(
+            seg.vaddr,
+            image.get(seg.file_range()).ok_or(Errno::ENOEXEC)?,
+        )?;
         // The tail of the last file page up to memsz is zero already (fresh frames).
         last_end = last_end.max(end);
     }
@@ -120,7 +141,15 @@ pub fn load(p: &Process, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>
         g.brk_start = page_ceil(plan.brk_start);
         g.brk = g.brk_start;
         g.vmas
-            .insert(Vma { flags: VmaFlags::ANONYMOUS | VmaFlags::STACK, ..Vma::anonymous(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, Backing::Anon) })
+            .insert(Vma {
+                flags: VmaFlags::ANONYMOUS | VmaFlags::STACK,
+                ..Vma::anonymous(
+                    STACK_TOP - STACK_SIZE,
+                    STACK_TOP,
+                    PROT_READ | PROT_WRITE,
+                    Backing::Anon,
+                )
+            })
             .map_err(|_| Errno::ENOMEM)?;
     }
     let cred = p.cred.lock().clone();
@@ -140,18 +169,32 @@ pub fn load(p: &Process, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>
         (AT_HWCAP, crate::arch::x86_64::cpu::cpuid(1, 0).edx as u64),
         (AT_HWCAP2, 0),
         (AT_CLKTCK, 100),
-        (AT_MINSIGSTKSZ, crate::arch::x86_64::fpu::area_size() as u64 + 1024),
+        (
+            AT_MINSIGSTKSZ,
+            crate::arch::x86_64::fpu::area_size() as u64 + 1024,
+        ),
     ];
     let stack = build_stack(&mm, &argv, &envp, &execfn, &aux)?;
     let comm = path.rsplit(|&b| b == b'/').next().unwrap_or(&path).to_vec();
-    Ok(Loaded { mm, entry: plan.entry, stack, comm })
+    Ok(Loaded {
+        mm,
+        entry: plan.entry,
+        stack,
+        comm,
+    })
 }
 
 /// Lays out the initial stack below STACK_TOP and returns the stack pointer (at argc).
-fn build_stack(mm: &AddressSpace, argv: &[Vec<u8>], envp: &[Vec<u8>], execfn: &[u8], aux: &[(u64, u64)]) -> KResult<u64> {
+fn build_stack(
+    mm: &AddressSpace,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    execfn: &[u8],
+    aux: &[(u64, u64)],
+) -> KResult<u64> {
     // Strings and blobs first, from the top down.
     let mut sp = STACK_TOP - 8; // Linux leaves the last word as an end marker
-    let mut push_bytes = |sp: &mut u64, data: &[u8], nul: bool| -> KResult<u64> {
+    let push_bytes = |sp: &mut u64, data: &[u8], nul: bool| -> KResult<u64> {
         let len = data.len() as u64 + nul as u64;
         *sp = sp.checked_sub(len).ok_or(Errno::E2BIG)?;
         mm.write_bytes(*sp, data)?;
@@ -190,7 +233,16 @@ fn build_stack(mm: &AddressSpace, argv: &[Vec<u8>], envp: &[Vec<u8>], execfn: &[
     for &(k, v) in aux {
         words.extend([k, v]);
     }
-    words.extend([AT_RANDOM, random_at, AT_EXECFN, execfn_at, AT_PLATFORM, platform_at, AT_NULL, 0]);
+    words.extend([
+        AT_RANDOM,
+        random_at,
+        AT_EXECFN,
+        execfn_at,
+        AT_PLATFORM,
+        platform_at,
+        AT_NULL,
+        0,
+    ]);
     sp &= !15;
     sp -= (words.len() as u64) * 8;
     sp &= !15; // argc sits 16-byte aligned, as the x86_64 ABI requires at process entry
@@ -206,7 +258,11 @@ fn show(b: &[u8]) -> &str {
 /// Installs a loaded image in the calling thread's process: the new address space, the
 /// close-on-exec sweep, reset signal handlers, FPU and FS base, the name, and a frame that
 /// starts the program.
-pub fn install(thread: &Arc<crate::sched::Thread>, loaded: Loaded, frame: &mut crate::arch::x86_64::trap::TrapFrame) {
+pub fn install(
+    thread: &Arc<crate::sched::Thread>,
+    loaded: Loaded,
+    frame: &mut crate::arch::x86_64::trap::TrapFrame,
+) {
     use core::sync::atomic::Ordering;
     let u = thread.user().expect("execve from a kernel thread");
     let p = &u.process;
@@ -242,5 +298,10 @@ pub fn install(thread: &Arc<crate::sched::Thread>, loaded: Loaded, frame: &mut c
 
 /// `stack_t` of a thread without an alternate signal stack.
 pub fn disabled_altstack() -> keel_abi::signal::StackT {
-    keel_abi::signal::StackT { ss_sp: 0, ss_flags: 2, pad: 0, ss_size: 0 }
+    keel_abi::signal::StackT {
+        ss_sp: 0,
+        ss_flags: 2,
+        pad: 0,
+        ss_size: 0,
+    }
 }

@@ -22,7 +22,17 @@ use crate::arch::x86_64::fpu::FpuState;
 use crate::boot::cmdline::Cmdline;
 
 /// Arguments the kernel consumes itself.
-const KERNEL_PARAMS: &[&str] = &["loglevel", "selftest", "init", "rdinit", "console", "quiet", "panic", "earlyprintk", "noapic"];
+const KERNEL_PARAMS: &[&str] = &[
+    "loglevel",
+    "selftest",
+    "init",
+    "rdinit",
+    "console",
+    "quiet",
+    "panic",
+    "earlyprintk",
+    "noapic",
+];
 
 fn is_kernel_param(key: &str) -> bool {
     KERNEL_PARAMS.contains(&key) || key.starts_with("keel.") || key.contains('.')
@@ -62,9 +72,14 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
                 let _ = p.fds.alloc(f.clone(), false);
             }
         }
-        Err(e) => crate::println!("keel: warning: unable to open an initial console ({})", e.name()),
+        Err(e) => crate::println!(
+            "keel: warning: unable to open an initial console ({})",
+            e.name()
+        ),
     }
-    let Some(fpu) = FpuState::new() else { return false };
+    let Some(fpu) = FpuState::new() else {
+        return false;
+    };
     let ctx = UserCtx {
         process: p.clone(),
         fs_base: AtomicU64::new(0),
@@ -78,7 +93,9 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
     };
     p.live_threads.fetch_add(1, Ordering::AcqRel);
     let proc2 = p.clone();
-    let thread = crate::sched::Thread::new_user("init", ctx, Some(p.pid), move || run_init(proc2, candidates, extra_argv, envp));
+    let thread = crate::sched::Thread::new_user("init", ctx, Some(p.pid), move || {
+        run_init(proc2, candidates, extra_argv, envp)
+    });
     match thread {
         Some(t) => {
             crate::sched::spawn_thread(t);
@@ -88,7 +105,12 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
     }
 }
 
-fn run_init(p: Arc<super::Process>, candidates: Vec<&'static str>, extra_argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) {
+fn run_init(
+    p: Arc<super::Process>,
+    candidates: Vec<&'static str>,
+    extra_argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) {
     let me = crate::sched::current();
     for path in &candidates {
         let mut argv = vec![path.as_bytes().to_vec()];
@@ -107,14 +129,21 @@ fn run_init(p: Arc<super::Process>, candidates: Vec<&'static str>, extra_argv: V
             Err(_) => {}
         }
     }
-    crate::println!("keel: no working init found (tried {}); pass init=PATH on the kernel command line", candidates.join(", "));
+    crate::println!(
+        "keel: no working init found (tried {}); pass init=PATH on the kernel command line",
+        candidates.join(", ")
+    );
     drop(me);
     super::exit_thread(127 << 8);
 }
 
 /// PID 1 is gone: report and stop.
 pub fn init_exited(status: i32) {
-    let (what, code) = if status & 0x7f == 0 { ("exited with status", (status >> 8) & 0xff) } else { ("was killed by signal", status & 0x7f) };
+    let (what, code) = if status & 0x7f == 0 {
+        ("exited with status", (status >> 8) & 0xff)
+    } else {
+        ("was killed by signal", status & 0x7f)
+    };
     crate::println!("keel: init (pid 1) {what} {code}; powering off");
     if crate::debug::test_mode() {
         crate::debug::stop(status == 0);

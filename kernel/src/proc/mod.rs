@@ -19,7 +19,6 @@ use spin::Mutex;
 
 use crate::arch::x86_64::fpu::FpuState;
 use crate::mm::aspace::AddressSpace;
-use crate::sched::Thread;
 
 /// Number of signals (1..=64).
 pub const NSIG: usize = 64;
@@ -43,7 +42,11 @@ pub struct Creds {
 impl Creds {
     /// The credentials file-system checks use.
     pub fn fs_cred(&self) -> Cred {
-        Cred { uid: self.fsuid, gid: self.fsgid, groups: self.groups.clone() }
+        Cred {
+            uid: self.fsuid,
+            gid: self.fsgid,
+            groups: self.groups.clone(),
+        }
     }
 }
 
@@ -114,14 +117,38 @@ static NEXT_PID: AtomicU32 = AtomicU32::new(1);
 /// except RLIMIT_CORE 0 and RLIMIT_MEMLOCK 8 MiB).
 fn default_limits() -> [Rlimit; RLIM_NLIMITS] {
     const INF: u64 = u64::MAX;
-    let mut l = [Rlimit { rlim_cur: INF, rlim_max: INF }; RLIM_NLIMITS];
-    l[keel_abi::resource::RLIMIT_STACK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: INF };
-    l[keel_abi::resource::RLIMIT_CORE as usize] = Rlimit { rlim_cur: 0, rlim_max: INF };
-    l[keel_abi::resource::RLIMIT_NOFILE as usize] = Rlimit { rlim_cur: 1024, rlim_max: 4096 };
-    l[keel_abi::resource::RLIMIT_MEMLOCK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: 8 << 20 };
-    l[keel_abi::resource::RLIMIT_NPROC as usize] = Rlimit { rlim_cur: 4096, rlim_max: 4096 };
-    l[keel_abi::resource::RLIMIT_SIGPENDING as usize] = Rlimit { rlim_cur: 4096, rlim_max: 4096 };
-    l[keel_abi::resource::RLIMIT_MSGQUEUE as usize] = Rlimit { rlim_cur: 819_200, rlim_max: 819_200 };
+    let mut l = [Rlimit {
+        rlim_cur: INF,
+        rlim_max: INF,
+    }; RLIM_NLIMITS];
+    l[keel_abi::resource::RLIMIT_STACK as usize] = Rlimit {
+        rlim_cur: 8 << 20,
+        rlim_max: INF,
+    };
+    l[keel_abi::resource::RLIMIT_CORE as usize] = Rlimit {
+        rlim_cur: 0,
+        rlim_max: INF,
+    };
+    l[keel_abi::resource::RLIMIT_NOFILE as usize] = Rlimit {
+        rlim_cur: 1024,
+        rlim_max: 4096,
+    };
+    l[keel_abi::resource::RLIMIT_MEMLOCK as usize] = Rlimit {
+        rlim_cur: 8 << 20,
+        rlim_max: 8 << 20,
+    };
+    l[keel_abi::resource::RLIMIT_NPROC as usize] = Rlimit {
+        rlim_cur: 4096,
+        rlim_max: 4096,
+    };
+    l[keel_abi::resource::RLIMIT_SIGPENDING as usize] = Rlimit {
+        rlim_cur: 4096,
+        rlim_max: 4096,
+    };
+    l[keel_abi::resource::RLIMIT_MSGQUEUE as usize] = Rlimit {
+        rlim_cur: 819_200,
+        rlim_max: 819_200,
+    };
     l
 }
 
@@ -138,7 +165,11 @@ pub fn new_process(ppid: u32) -> Option<Arc<Process>> {
         sid: AtomicU32::new(pid),
         mm: Mutex::new(mm),
         fds: Arc::new(FdTable::new()),
-        fs: Mutex::new(FsContext { root: root.clone(), cwd: root, umask: 0o022 }),
+        fs: Mutex::new(FsContext {
+            root: root.clone(),
+            cwd: root,
+            umask: 0o022,
+        }),
         cred: Mutex::new(Creds::default()),
         sigactions: Mutex::new([SigAction::default(); NSIG]),
         limits: Mutex::new(default_limits()),
@@ -152,12 +183,6 @@ pub fn new_process(ppid: u32) -> Option<Arc<Process>> {
 /// Looks a process up by pid.
 pub fn by_pid(pid: u32) -> Option<Arc<Process>> {
     TABLE.lock().get(&pid).cloned()
-}
-
-/// The current thread's user context (panics on kernel threads: syscalls only come from user
-/// threads).
-pub fn current_user() -> Arc<Thread> {
-    crate::sched::current()
 }
 
 /// Ends the calling thread; the last thread out ends the process with `code` (wait status).

@@ -34,7 +34,12 @@ struct Sched {
     reap: Option<Arc<Thread>>,
 }
 
-static SCHED: IrqSpinLock<Sched> = IrqSpinLock::new(Sched { run_queue: VecDeque::new(), current: None, idle: None, reap: None });
+static SCHED: IrqSpinLock<Sched> = IrqSpinLock::new(Sched {
+    run_queue: VecDeque::new(),
+    current: None,
+    idle: None,
+    reap: None,
+});
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 
 /// Turns the boot flow into thread 0 and creates the idle thread.
@@ -58,7 +63,11 @@ fn idle_loop() {
 
 /// The running thread.
 pub fn current() -> Arc<Thread> {
-    SCHED.lock().current.clone().expect("scheduler not initialised")
+    SCHED
+        .lock()
+        .current
+        .clone()
+        .expect("scheduler not initialised")
 }
 
 /// Creates a kernel thread running `f` and makes it runnable.
@@ -190,7 +199,7 @@ pub(crate) fn finish_switch() {
 
 /// Called by the timer interrupt.
 pub fn timer_tick() {
-    if crate::time::ticks() % SLICE_TICKS == 0 && !SCHED.lock().run_queue.is_empty() {
+    if crate::time::ticks().is_multiple_of(SLICE_TICKS) && !SCHED.lock().run_queue.is_empty() {
         NEED_RESCHED.store(true, Ordering::Relaxed);
     }
 }
@@ -219,7 +228,11 @@ pub fn user_exception(frame: &mut TrapFrame) {
         t.tid(),
         crate::arch::x86_64::trap::exception_name(frame.vector),
         name,
-        if frame.vector == 14 { cpu::cr2() } else { frame.rip },
+        if frame.vector == 14 {
+            cpu::cr2()
+        } else {
+            frame.rip
+        },
         frame.rip,
         frame.rsp,
         frame.error_code

@@ -30,7 +30,8 @@ pub struct Thread {
     name: spin::Mutex<[u8; 16]>,
     state: AtomicU8,
     saved_rsp: UnsafeCell<u64>,
-    kstack: Option<KernelStack>,
+    /// Owns the stack (freed with the thread); the scheduler only needs its top.
+    _kstack: Option<KernelStack>,
     kstack_top: u64,
     entry: spin::Mutex<Option<Entry>>,
     idle: bool,
@@ -46,16 +47,26 @@ unsafe impl Send for Thread {}
 static NEXT_TID: AtomicU32 = AtomicU32::new(1);
 
 impl Thread {
-    fn make(name: &str, kstack: Option<KernelStack>, top: u64, entry: Option<Entry>, idle: bool) -> Thread {
+    fn make(
+        name: &str,
+        kstack: Option<KernelStack>,
+        top: u64,
+        entry: Option<Entry>,
+        idle: bool,
+    ) -> Thread {
         let mut n = [0u8; 16];
         let len = name.len().min(15);
         n[..len].copy_from_slice(&name.as_bytes()[..len]);
         Thread {
-            tid: if idle { 0 } else { NEXT_TID.fetch_add(1, Ordering::Relaxed) },
+            tid: if idle {
+                0
+            } else {
+                NEXT_TID.fetch_add(1, Ordering::Relaxed)
+            },
             name: spin::Mutex::new(n),
             state: AtomicU8::new(State::Runnable as u8),
             saved_rsp: UnsafeCell::new(0),
-            kstack,
+            _kstack: kstack,
             kstack_top: top,
             entry: spin::Mutex::new(entry),
             idle,
@@ -78,7 +89,13 @@ impl Thread {
     pub fn new_kernel(name: &str, f: impl FnOnce() + Send + 'static) -> Option<Arc<Thread>> {
         let stack = KernelStack::new()?;
         let top = stack.top();
-        let t = Arc::new(Thread::make(name, Some(stack), top, Some(Box::new(f)), name == "idle"));
+        let t = Arc::new(Thread::make(
+            name,
+            Some(stack),
+            top,
+            Some(Box::new(f)),
+            name == "idle",
+        ));
         // SAFETY: `top` is the aligned top of the freshly mapped stack.
         let rsp = unsafe { context::init_stack(top, 0) };
         // SAFETY: the thread has never run, so nothing else reads its saved RSP yet.
@@ -88,7 +105,12 @@ impl Thread {
 
     /// A new user thread of `ctx.process`; it starts by running `f` in the kernel, which
     /// normally enters user mode and never returns.
-    pub fn new_user(name: &str, ctx: crate::proc::UserCtx, tid: Option<u32>, f: impl FnOnce() + Send + 'static) -> Option<Arc<Thread>> {
+    pub fn new_user(
+        name: &str,
+        ctx: crate::proc::UserCtx,
+        tid: Option<u32>,
+        f: impl FnOnce() + Send + 'static,
+    ) -> Option<Arc<Thread>> {
         let stack = KernelStack::new()?;
         let top = stack.top();
         let mut t = Thread::make(name, Some(stack), top, Some(Box::new(f)), false);
@@ -112,7 +134,11 @@ impl Thread {
     /// Renames the thread (`prctl(PR_SET_NAME)`, exec); at most 15 bytes are kept.
     pub fn set_name(&self, name: &[u8]) {
         let mut n = [0u8; 16];
-        let len = name.iter().position(|&b| b == 0).unwrap_or(name.len()).min(15);
+        let len = name
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(name.len())
+            .min(15);
         n[..len].copy_from_slice(&name[..len]);
         *self.name.lock() = n;
     }
@@ -151,7 +177,9 @@ impl Thread {
 
     /// Atomically moves from `from` to `to`; false if the state was not `from`.
     pub fn transition(&self, from: State, to: State) -> bool {
-        self.state.compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire).is_ok()
+        self.state
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 
     pub(super) fn is_idle(&self) -> bool {
@@ -161,11 +189,6 @@ impl Thread {
     /// Top of the kernel stack (loaded into TSS.rsp0 while this thread runs).
     pub fn kstack_top(&self) -> u64 {
         self.kstack_top
-    }
-
-    /// The kernel stack, if the thread has its own (all but the boot thread).
-    pub fn kstack(&self) -> Option<&KernelStack> {
-        self.kstack.as_ref()
     }
 
     pub(super) fn saved_rsp_ptr(&self) -> *mut u64 {

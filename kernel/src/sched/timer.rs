@@ -40,7 +40,9 @@ pub fn run_expired() {
         let cb = {
             let mut timers = TIMERS.lock();
             match timers.first_key_value() {
-                Some((&(deadline, _), _)) if deadline <= now => timers.pop_first().map(|(_, cb)| cb),
+                Some((&(deadline, _), _)) if deadline <= now => {
+                    timers.pop_first().map(|(_, cb)| cb)
+                }
                 _ => None,
             }
         };
@@ -49,9 +51,4 @@ pub fn run_expired() {
             None => break,
         }
     }
-}
-
-/// Number of pending timers.
-pub fn pending() -> usize {
-    TIMERS.lock().len()
 }

@@ -28,7 +28,9 @@ impl Default for WaitQueue {
 impl WaitQueue {
     /// An empty queue.
     pub const fn new() -> Self {
-        WaitQueue { waiters: IrqSpinLock::new(VecDeque::new()) }
+        WaitQueue {
+            waiters: IrqSpinLock::new(VecDeque::new()),
+        }
     }
 
     /// Blocks until `cond()` is true.
@@ -38,7 +40,11 @@ impl WaitQueue {
 
     /// Blocks until `cond()` is true or the monotonic clock passes `deadline_ns`; returns
     /// whether the condition became true.
-    pub fn wait_until_deadline(&self, mut cond: impl FnMut() -> bool, deadline_ns: Option<u64>) -> bool {
+    pub fn wait_until_deadline(
+        &self,
+        mut cond: impl FnMut() -> bool,
+        deadline_ns: Option<u64>,
+    ) -> bool {
         crate::sync::might_sleep();
         let expired = |d: Option<u64>| d.is_some_and(|d| crate::time::monotonic_ns() >= d);
         loop {
@@ -73,18 +79,6 @@ impl WaitQueue {
     pub fn wake_all(&self) -> usize {
         let waiters: VecDeque<_> = core::mem::take(&mut *self.waiters.lock());
         waiters.iter().filter(|t| wake(t)).count()
-    }
-
-    /// Wakes one waiter (the longest waiting that is still blocked).
-    pub fn wake_one(&self) -> bool {
-        loop {
-            let Some(t) = self.waiters.lock().pop_front() else {
-                return false;
-            };
-            if wake(&t) {
-                return true;
-            }
-        }
     }
 
     /// Number of threads waiting.

@@ -20,7 +20,9 @@ pub(super) fn run(name: &str) {
             crate::println!("selftest: hanging with interrupts off");
             crate::arch::x86_64::cpu::halt_forever();
         }
-        _ => crate::println!("selftest: unknown case {name:?} (fault, overflow, panic, triple, hang)"),
+        _ => crate::println!(
+            "selftest: unknown case {name:?} (fault, overflow, panic, triple, hang)"
+        ),
     }
 }
 

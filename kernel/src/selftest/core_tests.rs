@@ -16,30 +16,88 @@ use crate::sched::{self, timer, waitqueue, WaitQueue};
 use crate::time::monotonic_ns;
 
 pub(super) const TESTS: &[Test] = &[
-    Test { name: "frames_alloc_free_restores_free_count", run: frames_alloc_free },
-    Test { name: "frames_shared_frame_freed_by_last_owner", run: frames_refcount },
-    Test { name: "frames_contiguous_run_is_aligned", run: frames_contiguous },
-    Test { name: "heap_grows_on_demand_and_frees", run: heap_grows },
-    Test { name: "paging_map_write_protect_unmap", run: paging_map_protect_unmap },
-    Test { name: "kstack_guard_page_faults", run: guard_page_faults },
-    Test { name: "extable_recovers_null_read", run: extable_null },
-    Test { name: "ksyms_names_kernel_functions", run: ksyms_lookup },
-    Test { name: "time_monotonic_advances", run: time_advances },
-    Test { name: "time_wall_clock_plausible", run: wall_clock },
-    Test { name: "timer_callback_fires", run: timer_fires },
-    Test { name: "timer_cancel_prevents_callback", run: timer_cancel },
-    Test { name: "waitqueue_woken_from_interrupt", run: waitqueue_from_irq },
-    Test { name: "waitqueue_wakes_all_waiters", run: waitqueue_many },
-    Test { name: "waitqueue_timeout_expires", run: waitqueue_timeout },
-    Test { name: "sleep_lasts_at_least_requested", run: sleep_lower_bound },
-    Test { name: "threads_run_and_exit_and_free_stacks", run: threads_exit },
+    Test {
+        name: "frames_alloc_free_restores_free_count",
+        run: frames_alloc_free,
+    },
+    Test {
+        name: "frames_shared_frame_freed_by_last_owner",
+        run: frames_refcount,
+    },
+    Test {
+        name: "frames_contiguous_run_is_aligned",
+        run: frames_contiguous,
+    },
+    Test {
+        name: "heap_grows_on_demand_and_frees",
+        run: heap_grows,
+    },
+    Test {
+        name: "paging_map_write_protect_unmap",
+        run: paging_map_protect_unmap,
+    },
+    Test {
+        name: "kstack_guard_page_faults",
+        run: guard_page_faults,
+    },
+    Test {
+        name: "extable_recovers_null_read",
+        run: extable_null,
+    },
+    Test {
+        name: "ksyms_names_kernel_functions",
+        run: ksyms_lookup,
+    },
+    Test {
+        name: "time_monotonic_advances",
+        run: time_advances,
+    },
+    Test {
+        name: "time_wall_clock_plausible",
+        run: wall_clock,
+    },
+    Test {
+        name: "timer_callback_fires",
+        run: timer_fires,
+    },
+    Test {
+        name: "timer_cancel_prevents_callback",
+        run: timer_cancel,
+    },
+    Test {
+        name: "waitqueue_woken_from_interrupt",
+        run: waitqueue_from_irq,
+    },
+    Test {
+        name: "waitqueue_wakes_all_waiters",
+        run: waitqueue_many,
+    },
+    Test {
+        name: "waitqueue_timeout_expires",
+        run: waitqueue_timeout,
+    },
+    Test {
+        name: "sleep_lasts_at_least_requested",
+        run: sleep_lower_bound,
+    },
+    Test {
+        name: "threads_run_and_exit_and_free_stacks",
+        run: threads_exit,
+    },
+    Test {
+        name: "syscall_partial_list_names_real_calls",
+        run: partial_list,
+    },
 ];
 
 fn frames_alloc_free() -> Result<(), String> {
     let before = frames::free_frames();
     let fs: Vec<_> = (0..64).filter_map(|_| frames::alloc_zeroed()).collect();
     ensure!(fs.len() == 64, "allocated {} of 64 frames", fs.len());
-    ensure!(frames::free_frames() == before - 64, "free count did not drop by 64");
+    ensure!(
+        frames::free_frames() == before - 64,
+        "free count did not drop by 64"
+    );
     for f in &fs {
         // SAFETY: each frame was just allocated and zeroed; reading its first word is fine.
         let v = unsafe { *(f.virt() as *const u64) };
@@ -48,7 +106,11 @@ fn frames_alloc_free() -> Result<(), String> {
     for f in fs {
         frames::dec_ref(f).map_err(|e| alloc::format!("dec_ref: {e:?}"))?;
     }
-    ensure!(frames::free_frames() == before, "free count {} != {before} after freeing", frames::free_frames());
+    ensure!(
+        frames::free_frames() == before,
+        "free count {} != {before} after freeing",
+        frames::free_frames()
+    );
     Ok(())
 }
 
@@ -65,9 +127,14 @@ fn frames_refcount() -> Result<(), String> {
 
 fn frames_contiguous() -> Result<(), String> {
     let f = frames::alloc_contiguous(16, 16).ok_or("no 16-frame run")?;
-    ensure!(f.addr() % (16 * 4096) == 0, "run at {:#x} not 64 KiB aligned", f.addr());
+    ensure!(
+        f.addr() % (16 * 4096) == 0,
+        "run at {:#x} not 64 KiB aligned",
+        f.addr()
+    );
     for i in 0..16 {
-        frames::dec_ref(frames::PhysFrame::containing(f.addr() + i * 4096)).map_err(|e| alloc::format!("{e:?}"))?;
+        frames::dec_ref(frames::PhysFrame::containing(f.addr() + i * 4096))
+            .map_err(|e| alloc::format!("{e:?}"))?;
     }
     Ok(())
 }
@@ -75,13 +142,25 @@ fn frames_contiguous() -> Result<(), String> {
 fn heap_grows() -> Result<(), String> {
     let before = crate::mm::heap::mapped_bytes();
     let mut v: Vec<u64> = Vec::new();
-    v.try_reserve_exact(2 << 20).map_err(|_| "16 MiB allocation failed")?;
+    v.try_reserve_exact(2 << 20)
+        .map_err(|_| "16 MiB allocation failed")?;
     v.extend((0..(2u64 << 20)).map(|i| i ^ 0x5a5a));
-    ensure!(crate::mm::heap::mapped_bytes() >= before + (16 << 20) || before >= 16 << 20, "heap did not grow");
-    ensure!(v.iter().enumerate().all(|(i, &x)| x == i as u64 ^ 0x5a5a), "heap data corrupted");
+    ensure!(
+        crate::mm::heap::mapped_bytes() >= before + (16 << 20) || before >= 16 << 20,
+        "heap did not grow"
+    );
+    ensure!(
+        v.iter().enumerate().all(|(i, &x)| x == i as u64 ^ 0x5a5a),
+        "heap data corrupted"
+    );
     drop(v);
-    let small: Vec<alloc::boxed::Box<[u8; 100]>> = (0..1000).map(|_| alloc::boxed::Box::new([7; 100])).collect();
-    ensure!(small.iter().all(|b| b[99] == 7), "small allocations corrupted");
+    let small: Vec<alloc::boxed::Box<[u8; 100]>> = (0..1000)
+        .map(|_| alloc::boxed::Box::new([7; 100]))
+        .collect();
+    ensure!(
+        small.iter().all(|b| b[99] == 7),
+        "small allocations corrupted"
+    );
     Ok(())
 }
 
@@ -90,25 +169,58 @@ const SCRATCH_VA: u64 = crate::mm::MMIO_BASE + (1 << 39) - 4096;
 
 fn paging_map_protect_unmap() -> Result<(), String> {
     let f = frames::alloc_zeroed().ok_or("no frame")?;
-    KERNEL_PT.lock().map(SCRATCH_VA, f.addr(), Pte::WRITABLE | Pte::NO_EXECUTE).map_err(|e| alloc::format!("map: {e:?}"))?;
+    KERNEL_PT
+        .lock()
+        .map(SCRATCH_VA, f.addr(), Pte::WRITABLE | Pte::NO_EXECUTE)
+        .map_err(|e| alloc::format!("map: {e:?}"))?;
     // SAFETY: SCRATCH_VA was just mapped writable to a frame this test owns.
     unsafe { core::ptr::write_volatile(SCRATCH_VA as *mut u64, 0x1234_5678) };
     // SAFETY: the same frame through the direct map.
     let through_direct = unsafe { core::ptr::read_volatile(f.virt() as *const u64) };
-    ensure!(through_direct == 0x1234_5678, "write not visible through the direct map");
+    ensure!(
+        through_direct == 0x1234_5678,
+        "write not visible through the direct map"
+    );
     let t = KERNEL_PT.lock().translate(SCRATCH_VA);
-    ensure!(t.map(|(pa, _)| pa) == Some(f.addr()), "translate gave {t:?}");
-    ensure!(KERNEL_PT.lock().protect(SCRATCH_VA, Pte::NO_EXECUTE), "protect failed");
+    ensure!(
+        t.map(|(pa, _)| pa) == Some(f.addr()),
+        "translate gave {t:?}"
+    );
+    ensure!(
+        KERNEL_PT.lock().protect(SCRATCH_VA, Pte::NO_EXECUTE),
+        "protect failed"
+    );
     let flags = KERNEL_PT.lock().translate(SCRATCH_VA).map(|(_, fl)| fl);
-    ensure!(flags.is_some_and(|fl| !fl.contains(Pte::WRITABLE)), "page still writable: {flags:?}");
+    ensure!(
+        flags.is_some_and(|fl| !fl.contains(Pte::WRITABLE)),
+        "page still writable: {flags:?}"
+    );
     let mut probe = 0u64;
     // SAFETY: copy_with_fixup survives the fault the read-only page must raise.
-    let left = unsafe { crate::arch::x86_64::extable::copy_with_fixup(SCRATCH_VA as *mut u8, &mut probe as *mut u64 as *const u8, 8) };
-    ensure!(left == 8, "write to a read-only page did not fault ({left} bytes left)");
-    ensure!(probe_read(SCRATCH_VA) == Some(0x1234_5678), "read-only page unreadable");
+    let left = unsafe {
+        crate::arch::x86_64::extable::copy_with_fixup(
+            SCRATCH_VA as *mut u8,
+            &mut probe as *mut u64 as *const u8,
+            8,
+        )
+    };
+    ensure!(
+        left == 8,
+        "write to a read-only page did not fault ({left} bytes left)"
+    );
+    ensure!(
+        probe_read(SCRATCH_VA) == Some(0x1234_5678),
+        "read-only page unreadable"
+    );
     let old = KERNEL_PT.lock().unmap(SCRATCH_VA);
-    ensure!(old.map(|(pa, _)| pa) == Some(f.addr()), "unmap returned {old:?}");
-    ensure!(probe_read(SCRATCH_VA).is_none(), "unmapped page still readable");
+    ensure!(
+        old.map(|(pa, _)| pa) == Some(f.addr()),
+        "unmap returned {old:?}"
+    );
+    ensure!(
+        probe_read(SCRATCH_VA).is_none(),
+        "unmapped page still readable"
+    );
     frames::dec_ref(f).map_err(|e| alloc::format!("{e:?}"))?;
     Ok(())
 }
@@ -117,23 +229,40 @@ fn guard_page_faults() -> Result<(), String> {
     let s = KernelStack::new().ok_or("no stack")?;
     ensure!(probe_read(s.bottom()).is_some(), "stack bottom unreadable");
     ensure!(probe_read(s.top() - 8).is_some(), "stack top unreadable");
-    ensure!(probe_read(s.guard()).is_none(), "guard page {:#x} is mapped", s.guard());
-    ensure!(crate::mm::kstack::is_guard_page(s.guard() + 100), "guard page not recognised");
+    ensure!(
+        probe_read(s.guard()).is_none(),
+        "guard page {:#x} is mapped",
+        s.guard()
+    );
+    ensure!(
+        crate::mm::kstack::is_guard_page(s.guard() + 100),
+        "guard page not recognised"
+    );
     let boot_guard = crate::mm::image::boot_stack_guard();
-    ensure!(probe_read(boot_guard).is_none(), "boot stack guard page is mapped");
+    ensure!(
+        probe_read(boot_guard).is_none(),
+        "boot stack guard page is mapped"
+    );
     Ok(())
 }
 
 fn extable_null() -> Result<(), String> {
     ensure!(probe_read(0).is_none(), "reading NULL did not fault");
-    ensure!(probe_read(0x0000_7fff_ffff_f000).is_none(), "reading unmapped user page did not fault");
+    ensure!(
+        probe_read(0x0000_7fff_ffff_f000).is_none(),
+        "reading unmapped user page did not fault"
+    );
     Ok(())
 }
 
 fn ksyms_lookup() -> Result<(), String> {
-    let addr = ksyms_lookup as usize as u64;
-    let (name, off) = crate::debug::ksyms::lookup(addr + 1).ok_or("no symbol table in the image")?;
-    ensure!(name.contains("ksyms_lookup") && off == 1, "looked up {name}+{off:#x}");
+    let addr = ksyms_lookup as *const () as u64;
+    let (name, off) =
+        crate::debug::ksyms::lookup(addr + 1).ok_or("no symbol table in the image")?;
+    ensure!(
+        name.contains("ksyms_lookup") && off == 1,
+        "looked up {name}+{off:#x}"
+    );
     Ok(())
 }
 
@@ -169,16 +298,24 @@ fn timer_fires() -> Result<(), String> {
         f.store(true, Ordering::SeqCst);
         WQ.wake_all();
     });
-    let ok = WQ.wait_until_deadline(|| fired.load(Ordering::SeqCst), Some(monotonic_ns() + 2_000_000_000));
+    let ok = WQ.wait_until_deadline(
+        || fired.load(Ordering::SeqCst),
+        Some(monotonic_ns() + 2_000_000_000),
+    );
     ensure!(ok, "timer callback did not fire within 2 s");
-    ensure!(monotonic_ns() >= deadline, "callback fired before its deadline");
+    ensure!(
+        monotonic_ns() >= deadline,
+        "callback fired before its deadline"
+    );
     Ok(())
 }
 
 fn timer_cancel() -> Result<(), String> {
     let fired = Arc::new(AtomicBool::new(false));
     let f = fired.clone();
-    let id = timer::add(monotonic_ns() + 2_000_000, move || f.store(true, Ordering::SeqCst));
+    let id = timer::add(monotonic_ns() + 2_000_000, move || {
+        f.store(true, Ordering::SeqCst)
+    });
     ensure!(timer::cancel(id), "cancel of a pending timer failed");
     waitqueue::sleep_until(monotonic_ns() + 5_000_000);
     ensure!(!fired.load(Ordering::SeqCst), "cancelled timer fired");
@@ -199,7 +336,11 @@ fn waitqueue_from_irq() -> Result<(), String> {
         WOKEN_IN_IRQ.store(n + 1, Ordering::SeqCst);
     });
     WQ.wait_until(|| FLAG.load(Ordering::SeqCst));
-    ensure!(WOKEN_IN_IRQ.load(Ordering::SeqCst) == 2, "interrupt woke {} waiters, expected 1", WOKEN_IN_IRQ.load(Ordering::SeqCst).wrapping_sub(1));
+    ensure!(
+        WOKEN_IN_IRQ.load(Ordering::SeqCst) == 2,
+        "interrupt woke {} waiters, expected 1",
+        WOKEN_IN_IRQ.load(Ordering::SeqCst).wrapping_sub(1)
+    );
     Ok(())
 }
 
@@ -223,12 +364,22 @@ fn waitqueue_many() -> Result<(), String> {
         sched::yield_now();
     }
     ensure!(wq.len() == 4, "only {} of 4 threads are waiting", wq.len());
-    ensure!(done.load(Ordering::SeqCst) == 0, "a waiter ran past its condition");
+    ensure!(
+        done.load(Ordering::SeqCst) == 0,
+        "a waiter ran past its condition"
+    );
     go.store(true, Ordering::SeqCst);
     let woken = wq.wake_all();
     ensure!(woken == 4, "wake_all woke {woken}");
-    let all = done_wq.wait_until_deadline(|| done.load(Ordering::SeqCst) == 4, Some(monotonic_ns() + 2_000_000_000));
-    ensure!(all, "only {} of 4 waiters finished", done.load(Ordering::SeqCst));
+    let all = done_wq.wait_until_deadline(
+        || done.load(Ordering::SeqCst) == 4,
+        Some(monotonic_ns() + 2_000_000_000),
+    );
+    ensure!(
+        all,
+        "only {} of 4 waiters finished",
+        done.load(Ordering::SeqCst)
+    );
     Ok(())
 }
 
@@ -262,13 +413,34 @@ fn threads_exit() -> Result<(), String> {
         })
         .ok_or("spawn failed")?;
     }
-    let ok = wq.wait_until_deadline(|| counter.load(Ordering::SeqCst) == 8, Some(monotonic_ns() + 2_000_000_000));
+    let ok = wq.wait_until_deadline(
+        || counter.load(Ordering::SeqCst) == 8,
+        Some(monotonic_ns() + 2_000_000_000),
+    );
     ensure!(ok, "{} of 8 threads ran", counter.load(Ordering::SeqCst));
     // Let the last exiting thread be reaped.
     for _ in 0..4 {
         sched::yield_now();
     }
     let after = frames::free_frames();
-    ensure!(after + 16 >= before, "threads leaked frames: {before} free before, {after} after");
+    ensure!(
+        after + 16 >= before,
+        "threads leaked frames: {before} free before, {after} after"
+    );
+    Ok(())
+}
+
+fn partial_list() -> Result<(), String> {
+    for (name, what) in crate::syscall::PARTIAL {
+        let known = (0..keel_abi::syscall::COUNT).any(|n| keel_abi::syscall::name(n) == Some(name));
+        ensure!(
+            known,
+            "PARTIAL names {name:?}, which is no x86_64 system call"
+        );
+        ensure!(
+            !what.is_empty(),
+            "PARTIAL entry {name} says nothing about what it ignores"
+        );
+    }
     Ok(())
 }

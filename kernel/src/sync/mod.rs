@@ -27,7 +27,9 @@ pub struct IrqSpinGuard<'a, T: ?Sized> {
 impl<T> IrqSpinLock<T> {
     /// A new unlocked lock.
     pub const fn new(value: T) -> Self {
-        IrqSpinLock { inner: spin::Mutex::new(value) }
+        IrqSpinLock {
+            inner: spin::Mutex::new(value),
+        }
     }
 }
 
@@ -37,21 +39,9 @@ impl<T: ?Sized> IrqSpinLock<T> {
         let irq_was_enabled = cpu::irq_save();
         let guard = self.inner.lock();
         HELD.fetch_add(1, Ordering::Relaxed);
-        IrqSpinGuard { guard: Some(guard), irq_was_enabled }
-    }
-
-    /// Takes the lock if it is free.
-    pub fn try_lock(&self) -> Option<IrqSpinGuard<'_, T>> {
-        let irq_was_enabled = cpu::irq_save();
-        match self.inner.try_lock() {
-            Some(guard) => {
-                HELD.fetch_add(1, Ordering::Relaxed);
-                Some(IrqSpinGuard { guard: Some(guard), irq_was_enabled })
-            }
-            None => {
-                cpu::irq_restore(irq_was_enabled);
-                None
-            }
+        IrqSpinGuard {
+            guard: Some(guard),
+            irq_was_enabled,
         }
     }
 
@@ -86,7 +76,9 @@ impl<T: ?Sized> Deref for IrqSpinGuard<'_, T> {
 
 impl<T: ?Sized> DerefMut for IrqSpinGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        self.guard.as_deref_mut().expect("guard is present until drop")
+        self.guard
+            .as_deref_mut()
+            .expect("guard is present until drop")
     }
 }
 

@@ -34,7 +34,12 @@ pub fn path_arg(addr: u64) -> KResult<Vec<u8>> {
 
 /// Runs `f` with a lookup context for `dirfd` (AT_FDCWD or a directory fd) as the start of
 /// relative paths.
-pub fn with_ctx<R>(c: &Caller, dirfd: i32, path: &[u8], f: impl FnOnce(&LookupCtx<'_>) -> KResult<R>) -> KResult<R> {
+pub fn with_ctx<R>(
+    c: &Caller,
+    dirfd: i32,
+    path: &[u8],
+    f: impl FnOnce(&LookupCtx<'_>) -> KResult<R>,
+) -> KResult<R> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -53,7 +58,11 @@ pub fn with_ctx<R>(c: &Caller, dirfd: i32, path: &[u8], f: impl FnOnce(&LookupCt
         }
         dir
     };
-    f(&LookupCtx { root: &root, cwd: &start, cred: &cred })
+    f(&LookupCtx {
+        root: &root,
+        cwd: &start,
+        cred: &cred,
+    })
 }
 
 fn stat_of(m: &Metadata) -> Stat {
@@ -87,7 +96,11 @@ pub fn sys_read(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> {
 /// after some bytes returns the partial count, as Linux does.
 fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<usize> {
     if count == 0 {
-        return if f.readable() { Ok(0) } else { Err(Errno::EBADF) };
+        return if f.readable() {
+            Ok(0)
+        } else {
+            Err(Errno::EBADF)
+        };
     }
     crate::mm::usercopy::check_range(buf, count)?;
     // A seekable file advances only by what reached user memory (a fault must not consume
@@ -138,7 +151,11 @@ pub fn sys_write(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> 
 
 fn write_from(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<usize> {
     if count == 0 {
-        return if f.writable() { Ok(0) } else { Err(Errno::EBADF) };
+        return if f.writable() {
+            Ok(0)
+        } else {
+            Err(Errno::EBADF)
+        };
     }
     crate::mm::usercopy::check_range(buf, count)?;
     let count = count.min(0x7fff_f000);
@@ -237,7 +254,9 @@ pub fn sys_writev(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
 pub fn sys_openat(c: &Caller, dirfd: i32, path: u64, flags: u32, mode: u32) -> KResult<usize> {
     let path = path_arg(path)?;
     let umask = c.process().fs.lock().umask;
-    let f = with_ctx(c, dirfd, &path, |ctx| crate::fs::vfs().open(ctx, &path, flags, mode & 0o7777, umask))?;
+    let f = with_ctx(c, dirfd, &path, |ctx| {
+        crate::fs::vfs().open(ctx, &path, flags, mode & 0o7777, umask)
+    })?;
     Ok(c.process().fds.alloc(f, flags & O_CLOEXEC != 0)? as usize)
 }
 
@@ -252,7 +271,13 @@ pub fn sys_fstat(c: &Caller, fd: i32, statbuf: u64) -> KResult<usize> {
     Ok(0)
 }
 
-pub fn sys_newfstatat(c: &Caller, dirfd: i32, path: u64, statbuf: u64, flags: u32) -> KResult<usize> {
+pub fn sys_newfstatat(
+    c: &Caller,
+    dirfd: i32,
+    path: u64,
+    statbuf: u64,
+    flags: u32,
+) -> KResult<usize> {
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | keel_abi::fcntl::AT_NO_AUTOMOUNT) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -265,7 +290,9 @@ pub fn sys_newfstatat(c: &Caller, dirfd: i32, path: u64, statbuf: u64, flags: u3
         }
     } else {
         let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-        with_ctx(c, dirfd, &path, |ctx| crate::fs::vfs().stat(ctx, &path, follow))?
+        with_ctx(c, dirfd, &path, |ctx| {
+            crate::fs::vfs().stat(ctx, &path, follow)
+        })?
     };
     UserPtr::<Stat>::new(statbuf).write(stat_of(&m))?;
     Ok(0)
@@ -281,7 +308,9 @@ pub fn sys_ioctl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
     let f = file(c, fd)?;
     match cmd {
         FIOCLEX | FIONCLEX => {
-            c.process().fds.fcntl(fd, keel_abi::fcntl::F_SETFD, (cmd == FIOCLEX) as u64)?;
+            c.process()
+                .fds
+                .fcntl(fd, keel_abi::fcntl::F_SETFD, (cmd == FIOCLEX) as u64)?;
             Ok(0)
         }
         _ => f.ioctl(cmd, arg as usize),
@@ -297,7 +326,10 @@ pub fn sys_poll(c: &Caller, fds: u64, nfds: u64, timeout_ms: i32) -> KResult<usi
     for k in 0..nfds as usize {
         v.push(UserPtr::<PollFd>::new(fds).add(k)?.read()?);
     }
-    let files: Vec<Option<Arc<OpenFile>>> = v.iter().map(|p| if p.fd < 0 { None } else { file(c, p.fd).ok() }).collect();
+    let files: Vec<Option<Arc<OpenFile>>> = v
+        .iter()
+        .map(|p| if p.fd < 0 { None } else { file(c, p.fd).ok() })
+        .collect();
     let scan = |v: &mut [PollFd]| -> usize {
         let mut ready = 0;
         for (p, f) in v.iter_mut().zip(&files) {
@@ -315,10 +347,19 @@ pub fn sys_poll(c: &Caller, fds: u64, nfds: u64, timeout_ms: i32) -> KResult<usi
         }
         ready
     };
-    let deadline = (timeout_ms > 0).then(|| crate::time::monotonic_ns() + timeout_ms as u64 * 1_000_000);
+    let deadline =
+        (timeout_ms > 0).then(|| crate::time::monotonic_ns() + timeout_ms as u64 * 1_000_000);
     let mut ready = scan(&mut v);
     if ready == 0 && timeout_ms != 0 {
-        crate::fs::READY.wait_until_deadline(|| files.iter().zip(&v).any(|(f, p)| f.as_ref().is_some_and(|f| f.poll() & (p.events as u16 | POLLERR | POLLHUP) != 0)), deadline);
+        crate::fs::READY.wait_until_deadline(
+            || {
+                files.iter().zip(&v).any(|(f, p)| {
+                    f.as_ref()
+                        .is_some_and(|f| f.poll() & (p.events as u16 | POLLERR | POLLHUP) != 0)
+                })
+            },
+            deadline,
+        );
         ready = scan(&mut v);
     }
     for (k, p) in v.iter().enumerate() {
@@ -336,10 +377,17 @@ pub fn sys_faccessat(c: &Caller, dirfd: i32, path: u64, mode: u32) -> KResult<us
     // access(2) checks with the real ids.
     let cred = {
         let cr = p.cred.lock();
-        keel_vfs::Cred { uid: cr.uid, gid: cr.gid, groups: cr.groups.clone() }
+        keel_vfs::Cred {
+            uid: cr.uid,
+            gid: cr.gid,
+            groups: cr.groups.clone(),
+        }
     };
     let inode = with_ctx(c, dirfd, &path, |ctx| {
-        let ctx = LookupCtx { cred: &cred, ..*ctx };
+        let ctx = LookupCtx {
+            cred: &cred,
+            ..*ctx
+        };
         keel_vfs::lookup(&ctx, &path, true)
     })?;
     if mode != 0 {

@@ -10,7 +10,15 @@ use keel_vm::{MmapLimits, PROT_RWX};
 use super::Caller;
 use crate::mm::aspace::{Backing, MemObject};
 
-pub fn sys_mmap(c: &Caller, addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KResult<usize> {
+pub fn sys_mmap(
+    c: &Caller,
+    addr: u64,
+    len: u64,
+    prot: u32,
+    flags: u32,
+    fd: i32,
+    off: u64,
+) -> KResult<usize> {
     let p = c.process();
     let has_file = flags & MAP_ANONYMOUS == 0;
     let file = if has_file { Some(p.fds.get(fd)?) } else { None };
@@ -29,8 +37,21 @@ pub fn sys_mmap(c: &Caller, addr: u64, len: u64, prot: u32, flags: u32, fd: i32,
     let mm = p.mm();
     let plan = {
         let mut g = mm.lock();
-        let plan = keel_vm::plan_mmap(&g.vmas, addr, len, prot, flags, has_file, off, &MmapLimits::default())?;
-        let backing = if shared && !has_file { Backing::Shared(MemObject::new_anonymous()) } else { Backing::Anon };
+        let plan = keel_vm::plan_mmap(
+            &g.vmas,
+            addr,
+            len,
+            prot,
+            flags,
+            has_file,
+            off,
+            &MmapLimits::default(),
+        )?;
+        let backing = if shared && !has_file {
+            Backing::Shared(MemObject::new_anonymous())
+        } else {
+            Backing::Anon
+        };
         let removed = keel_vm::apply_mmap(&mut g.vmas, &plan, backing, PROT_RWX)?;
         for v in removed {
             g.zap(v.start, v.end);
@@ -88,11 +109,35 @@ pub fn sys_brk(c: &Caller, addr: u64) -> KResult<usize> {
     Ok(plan.new_brk as usize)
 }
 
-pub fn sys_mremap(c: &Caller, old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64) -> KResult<usize> {
+pub fn sys_mremap(
+    c: &Caller,
+    old: u64,
+    old_size: u64,
+    new_size: u64,
+    flags: u32,
+    new_addr: u64,
+) -> KResult<usize> {
     let mm = c.process().mm();
     let mut g = mm.lock();
-    let plan = keel_vm::plan_mremap(&g.vmas, old, old_size, new_size, flags, new_addr, &MmapLimits::default())?;
-    if let keel_vm::MremapPlan::Move { from, to, old_len, new_len, unmap_target_first, unmap_tail, .. } = plan {
+    let plan = keel_vm::plan_mremap(
+        &g.vmas,
+        old,
+        old_size,
+        new_size,
+        flags,
+        new_addr,
+        &MmapLimits::default(),
+    )?;
+    if let keel_vm::MremapPlan::Move {
+        from,
+        to,
+        old_len,
+        new_len,
+        unmap_target_first,
+        unmap_tail,
+        ..
+    } = plan
+    {
         if unmap_target_first {
             for v in g.vmas.unmap(to, to + new_len) {
                 g.zap(v.start, v.end);

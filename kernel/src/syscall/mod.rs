@@ -44,7 +44,9 @@ pub struct Caller {
 
 impl Caller {
     fn user(&self) -> &UserCtx {
-        self.thread.user().expect("system call from a kernel thread")
+        self.thread
+            .user()
+            .expect("system call from a kernel thread")
     }
     /// The calling process.
     pub fn process(&self) -> &Arc<Process> {
@@ -69,8 +71,12 @@ fn warn_unknown(n: u64) {
 /// Decodes and runs the system call in `frame`, leaving the result in `rax`.
 pub fn dispatch(frame: &mut TrapFrame) {
     let n = frame.rax;
-    let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
-    let c = Caller { thread: crate::sched::current() };
+    let a = [
+        frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
+    ];
+    let c = Caller {
+        thread: crate::sched::current(),
+    };
     let r = call(&c, n, a, frame);
     frame.rax = match r {
         Ok(v) => v as u64,
@@ -87,7 +93,13 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::CLOSE => fs::sys_close(c, i(a[0])),
         nr::STAT => fs::sys_newfstatat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1], 0),
         nr::FSTAT => fs::sys_fstat(c, i(a[0]), a[1]),
-        nr::LSTAT => fs::sys_newfstatat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1], keel_abi::fcntl::AT_SYMLINK_NOFOLLOW),
+        nr::LSTAT => fs::sys_newfstatat(
+            c,
+            keel_abi::fcntl::AT_FDCWD,
+            a[0],
+            a[1],
+            keel_abi::fcntl::AT_SYMLINK_NOFOLLOW,
+        ),
         nr::POLL => fs::sys_poll(c, a[0], a[1], i(a[2])),
         nr::LSEEK => fs::sys_lseek(c, i(a[0]), a[1] as i64, a[2] as u32),
         nr::MMAP => mm::sys_mmap(c, a[0], a[1], a[2] as u32, a[3] as u32, i(a[4]), a[5]),

@@ -24,7 +24,13 @@ pub fn sys_sched_yield() -> KResult<usize> {
     Ok(0)
 }
 
-pub fn sys_execve(c: &Caller, path: u64, argv: u64, envp: u64, frame: &mut TrapFrame) -> KResult<usize> {
+pub fn sys_execve(
+    c: &Caller,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    frame: &mut TrapFrame,
+) -> KResult<usize> {
     let path = read_cstr(path, 4095)?;
     let argv = read_cstr_array(argv, ARG_MAX)?;
     let envp = read_cstr_array(envp, ARG_MAX)?;
@@ -69,7 +75,11 @@ pub fn sys_getgroups(c: &Caller, size: i32, list: u64) -> KResult<usize> {
 
 pub fn sys_getresid(c: &Caller, r: u64, e: u64, s: u64, uid: bool) -> KResult<usize> {
     let cr = c.process().cred.lock().clone();
-    let ids = if uid { [cr.uid, cr.euid, cr.suid] } else { [cr.gid, cr.egid, cr.sgid] };
+    let ids = if uid {
+        [cr.uid, cr.euid, cr.suid]
+    } else {
+        [cr.gid, cr.egid, cr.sgid]
+    };
     for (addr, id) in [r, e, s].into_iter().zip(ids) {
         UserPtr::<u32>::new(addr).write(id)?;
     }
@@ -187,7 +197,11 @@ pub fn sys_prlimit64(c: &Caller, pid: i32, resource: i32, new: u64, old: u64) ->
     }
     let p = pid_target(c, pid)?;
     let r = resource as usize;
-    let new_limit = if new != 0 { Some(UserPtr::<Rlimit>::new(new).read()?) } else { None };
+    let new_limit = if new != 0 {
+        Some(UserPtr::<Rlimit>::new(new).read()?)
+    } else {
+        None
+    };
     if let Some(l) = new_limit {
         if l.rlim_cur > l.rlim_max {
             return Err(Errno::EINVAL);
@@ -221,7 +235,7 @@ pub fn sys_sched_getaffinity(c: &Caller, pid: i32, len: usize, mask: u64) -> KRe
     pid_target(c, pid)?;
     // Linux: the length must cover the kernel's cpumask (8 bytes here) and be a multiple of
     // sizeof(long).
-    if len < 8 || len % 8 != 0 {
+    if len < 8 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     UserPtr::<u64>::new(mask).write(1)?;
@@ -230,7 +244,15 @@ pub fn sys_sched_getaffinity(c: &Caller, pid: i32, len: usize, mask: u64) -> KRe
 
 pub fn sys_reboot(c: &Caller, magic1: u32, magic2: u32, cmd: u32) -> KResult<usize> {
     use keel_abi::reboot::*;
-    if magic1 != LINUX_REBOOT_MAGIC1 || ![LINUX_REBOOT_MAGIC2, LINUX_REBOOT_MAGIC2A, LINUX_REBOOT_MAGIC2B, LINUX_REBOOT_MAGIC2C].contains(&magic2) {
+    if magic1 != LINUX_REBOOT_MAGIC1
+        || ![
+            LINUX_REBOOT_MAGIC2,
+            LINUX_REBOOT_MAGIC2A,
+            LINUX_REBOOT_MAGIC2B,
+            LINUX_REBOOT_MAGIC2C,
+        ]
+        .contains(&magic2)
+    {
         return Err(Errno::EINVAL);
     }
     if c.process().cred.lock().euid != 0 {
@@ -255,7 +277,9 @@ pub fn sys_reboot(c: &Caller, magic1: u32, magic2: u32, cmd: u32) -> KResult<usi
 
 pub fn sys_getrandom(buf: u64, len: usize, flags: u32) -> KResult<usize> {
     use keel_abi::random::*;
-    if flags & !GRND_ALL != 0 || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE) {
+    if flags & !GRND_ALL != 0
+        || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
+    {
         return Err(Errno::EINVAL);
     }
     let len = len.min(32 << 20);
@@ -275,5 +299,12 @@ pub fn sys_getrandom(buf: u64, len: usize, flags: u32) -> KResult<usize> {
 /// The frame that starts a fresh program at `entry` with stack `sp`: user selectors, interrupts
 /// on, every general register zero.
 pub fn initial_frame(entry: u64, sp: u64) -> TrapFrame {
-    TrapFrame { rip: entry, cs: USER_CS as u64, rflags: 0x202, rsp: sp, ss: USER_DS as u64, ..Default::default() }
+    TrapFrame {
+        rip: entry,
+        cs: USER_CS as u64,
+        rflags: 0x202,
+        rsp: sp,
+        ss: USER_DS as u64,
+        ..Default::default()
+    }
 }

@@ -23,7 +23,11 @@ pub fn sys_rt_sigaction(c: &Caller, sig: i32, act: u64, old: u64, size: usize) -
     if size != 8 || !(1..=crate::proc::NSIG as i32).contains(&sig) {
         return Err(Errno::EINVAL);
     }
-    let new = if act != 0 { Some(UserPtr::<SigAction>::new(act).read()?) } else { None };
+    let new = if act != 0 {
+        Some(UserPtr::<SigAction>::new(act).read()?)
+    } else {
+        None
+    };
     if new.is_some() && (sig == SIGKILL || sig == SIGSTOP) {
         return Err(Errno::EINVAL);
     }
@@ -70,19 +74,31 @@ pub fn sys_rt_sigprocmask(c: &Caller, how: i32, set: u64, old: u64, size: usize)
 pub fn sys_sigaltstack(c: &Caller, ss: u64, old: u64) -> KResult<usize> {
     let u = c.thread.user().ok_or(Errno::EINVAL)?;
     let cur = *u.altstack.lock();
-    let new = if ss != 0 { Some(UserPtr::<StackT>::new(ss).read()?) } else { None };
+    let new = if ss != 0 {
+        Some(UserPtr::<StackT>::new(ss).read()?)
+    } else {
+        None
+    };
     if let Some(n) = new {
         let mode = n.ss_flags & !SS_AUTODISARM;
         if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
             return Err(Errno::EINVAL);
         }
         let st = if mode == SS_DISABLE {
-            StackT { ss_sp: 0, ss_flags: SS_DISABLE, pad: 0, ss_size: 0 }
+            StackT {
+                ss_sp: 0,
+                ss_flags: SS_DISABLE,
+                pad: 0,
+                ss_size: 0,
+            }
         } else {
             if n.ss_size < MINSIGSTKSZ {
                 return Err(Errno::ENOMEM);
             }
-            StackT { ss_flags: n.ss_flags & SS_AUTODISARM, ..n }
+            StackT {
+                ss_flags: n.ss_flags & SS_AUTODISARM,
+                ..n
+            }
         };
         if old != 0 {
             UserPtr::<StackT>::new(old).write(cur)?;

@@ -18,7 +18,9 @@ const TIMER_ABSTIME: i32 = 1;
 fn clock_ns(id: i32) -> KResult<i64> {
     Ok(match id {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE => crate::time::realtime_ns(),
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => crate::time::monotonic_ns() as i64,
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
+            crate::time::monotonic_ns() as i64
+        }
         // No per-thread CPU accounting yet: time since boot is an upper bound that only grows.
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => crate::time::monotonic_ns() as i64,
         _ => return Err(Errno::EINVAL),
@@ -26,7 +28,10 @@ fn clock_ns(id: i32) -> KResult<i64> {
 }
 
 fn ts(ns: i64) -> Timespec {
-    Timespec { tv_sec: ns.div_euclid(1_000_000_000), tv_nsec: ns.rem_euclid(1_000_000_000) }
+    Timespec {
+        tv_sec: ns.div_euclid(1_000_000_000),
+        tv_nsec: ns.rem_euclid(1_000_000_000),
+    }
 }
 
 pub fn sys_clock_gettime(id: i32, tp: u64) -> KResult<usize> {
@@ -46,7 +51,10 @@ pub fn sys_clock_getres(id: i32, tp: u64) -> KResult<usize> {
 pub fn sys_gettimeofday(tv: u64, tz: u64) -> KResult<usize> {
     if tv != 0 {
         let now = crate::time::realtime_ns();
-        UserPtr::<Timeval>::new(tv).write(Timeval { tv_sec: now.div_euclid(1_000_000_000), tv_usec: now.rem_euclid(1_000_000_000) / 1000 })?;
+        UserPtr::<Timeval>::new(tv).write(Timeval {
+            tv_sec: now.div_euclid(1_000_000_000),
+            tv_usec: now.rem_euclid(1_000_000_000) / 1000,
+        })?;
     }
     if tz != 0 {
         UserPtr::<[i32; 2]>::new(tz).write([0, 0])?;
@@ -67,7 +75,9 @@ fn read_ts(addr: u64) -> KResult<i64> {
     if !t.is_valid() {
         return Err(Errno::EINVAL);
     }
-    Ok(t.tv_sec.saturating_mul(1_000_000_000).saturating_add(t.tv_nsec))
+    Ok(t.tv_sec
+        .saturating_mul(1_000_000_000)
+        .saturating_add(t.tv_nsec))
 }
 
 /// Sleeps until the monotonic deadline. Signals will interrupt it (EINTR, with the remaining

@@ -9,7 +9,12 @@ pub const RW: u32 = PROT_READ | PROT_WRITE;
 
 /// Limits with a fixed, easy-to-read mmap base.
 pub fn limits() -> MmapLimits {
-    MmapLimits { min_addr: 0x1_0000, may_map_below_min: true, mmap_base: 0x7f00_0000_0000, max_map_count: 65530 }
+    MmapLimits {
+        min_addr: 0x1_0000,
+        may_map_below_min: true,
+        mmap_base: 0x7f00_0000_0000,
+        max_map_count: 65530,
+    }
 }
 
 /// An anonymous private VMA of `[start, end)`.
@@ -21,7 +26,8 @@ pub fn anon(start: u64, end: u64, prot: u32) -> Vma<()> {
 pub fn set_of(ranges: &[(u64, u64)]) -> VmaSet<()> {
     let mut set = VmaSet::new();
     for &(s, e) in ranges {
-        set.insert(anon(s, e, RW)).expect("test ranges must not overlap");
+        set.insert(anon(s, e, RW))
+            .expect("test ranges must not overlap");
     }
     set
 }

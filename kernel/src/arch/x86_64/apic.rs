@@ -63,12 +63,17 @@ fn disable_8259() {
 
 /// Brings up the local APIC, calibrates and starts its timer, and masks the 8259s.
 pub fn init(platform: &Platform) {
-    disable_8259();
+    if platform.has_8259 {
+        disable_8259();
+    }
     let base_msr = cpu::rdmsr(0x1b);
     // SAFETY: IA32_APIC_BASE exists on every x86_64 CPU; setting the global enable bit keeps
     // the base address.
     unsafe { cpu::wrmsr(0x1b, base_msr | (1 << 11)) };
-    LAPIC.store(crate::mm::mmio::map(platform.lapic_address, 4096), Ordering::Relaxed);
+    LAPIC.store(
+        crate::mm::mmio::map(platform.lapic_address, 4096),
+        Ordering::Relaxed,
+    );
     lapic_write(REG_SVR, 0x100 | vector::SPURIOUS as u32);
     lapic_write(REG_LVT_LINT0, 1 << 16);
     lapic_write(REG_LVT_LINT1, 1 << 16);
@@ -106,7 +111,9 @@ struct IoApics {
 }
 
 /// Lock order: leaf.
-static IOAPICS: IrqSpinLock<IoApics> = IrqSpinLock::new(IoApics { list: alloc::vec::Vec::new() });
+static IOAPICS: IrqSpinLock<IoApics> = IrqSpinLock::new(IoApics {
+    list: alloc::vec::Vec::new(),
+});
 
 fn ioapic_write(base: u64, reg: u32, v: u32) {
     // SAFETY: `base` is a mapped I/O APIC; IOREGSEL at +0, IOWIN at +0x10.
@@ -134,7 +141,13 @@ pub fn init_ioapics(platform: &Platform) {
             ioapic_write(base, 0x10 + 2 * i, 1 << 16);
         }
         io.list.push((base, a.gsi_base, entries));
-        log::info!("I/O APIC {} at {:#x}: GSIs {}..{}", a.id, a.address, a.gsi_base, a.gsi_base + entries);
+        log::info!(
+            "I/O APIC {} at {:#x}: GSIs {}..{}",
+            a.id,
+            a.address,
+            a.gsi_base,
+            a.gsi_base + entries
+        );
     }
 }
 
@@ -155,7 +168,11 @@ pub fn route_isa_irq(platform: &Platform, irq: u8, vector: u8) {
 /// Routes a global system interrupt to `vector` on this CPU.
 pub fn route_gsi(gsi: u32, vector: u8, active_low: bool, level: bool) {
     let io = IOAPICS.lock();
-    let Some(&(base, gsi_base, _)) = io.list.iter().find(|(_, b, n)| (*b..*b + *n).contains(&gsi)) else {
+    let Some(&(base, gsi_base, _)) = io
+        .list
+        .iter()
+        .find(|(_, b, n)| (*b..*b + *n).contains(&gsi))
+    else {
         log::warn!("no I/O APIC handles GSI {gsi}");
         return;
     };

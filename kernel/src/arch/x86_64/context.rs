@@ -53,7 +53,7 @@ pub unsafe fn switch(save_rsp: *mut u64, next_rsp: u64) {
 /// # Safety
 /// `top` must be the 16-byte-aligned top of a mapped stack of at least 64 bytes.
 pub unsafe fn init_stack(top: u64, arg: u64) -> u64 {
-    let frame: [u64; 7] = [0, 0, 0, arg, 0, 0, thread_trampoline as usize as u64];
+    let frame: [u64; 7] = [0, 0, 0, arg, 0, 0, thread_trampoline as *const () as u64];
     // r15, r14, r13, r12 = arg, rbx, rbp, return address
     let rsp = top - 8 * frame.len() as u64;
     // SAFETY: upheld by the caller: [rsp, top) lies in the stack.

@@ -1,7 +1,7 @@
 //! CPU identification, control registers and interrupt flag helpers.
 
 use core::arch::asm;
-use core::arch::x86_64::{CpuidResult, __cpuid_count};
+use core::arch::x86_64::{__cpuid_count, CpuidResult};
 
 /// CPUID leaf `leaf`, sub-leaf `sub`.
 pub fn cpuid(leaf: u32, sub: u32) -> CpuidResult {
@@ -17,25 +17,18 @@ pub struct Features {
     pub rdrand: bool,
     pub rdseed: bool,
     pub xsave: bool,
-    pub invariant_tsc: bool,
-    pub gbpages: bool,
 }
 
 /// Reads the features this kernel cares about.
 pub fn features() -> Features {
     let l1 = cpuid(1, 0);
     let l7 = cpuid(7, 0);
-    let ext = cpuid(0x8000_0000, 0).eax;
-    let e1 = if ext >= 0x8000_0001 { cpuid(0x8000_0001, 0).edx } else { 0 };
-    let e7 = if ext >= 0x8000_0007 { cpuid(0x8000_0007, 0).edx } else { 0 };
     Features {
         smep: l7.ebx & (1 << 7) != 0,
         smap: l7.ebx & (1 << 20) != 0,
         rdseed: l7.ebx & (1 << 18) != 0,
         rdrand: l1.ecx & (1 << 30) != 0,
         xsave: l1.ecx & (1 << 26) != 0,
-        invariant_tsc: e7 & (1 << 8) != 0,
-        gbpages: e1 & (1 << 26) != 0,
     }
 }
 
@@ -85,7 +78,9 @@ pub unsafe fn set_cr4(v: u64) {
 pub fn rdmsr(msr: u32) -> u64 {
     let (lo, hi): (u32, u32);
     // SAFETY: callers only name MSRs that exist on x86_64 (EFER, STAR, GS base...).
-    unsafe { asm!("rdmsr", in("ecx") msr, out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!("rdmsr", in("ecx") msr, out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags))
+    };
     ((hi as u64) << 32) | lo as u64
 }
 
@@ -95,7 +90,9 @@ pub fn rdmsr(msr: u32) -> u64 {
 /// The MSR must exist and the value must keep the kernel running (e.g. EFER.LME stays set).
 pub unsafe fn wrmsr(msr: u32, v: u64) {
     // SAFETY: upheld by the caller.
-    unsafe { asm!("wrmsr", in("ecx") msr, in("eax") v as u32, in("edx") (v >> 32) as u32, options(nostack, preserves_flags)) };
+    unsafe {
+        asm!("wrmsr", in("ecx") msr, in("eax") v as u32, in("edx") (v >> 32) as u32, options(nostack, preserves_flags))
+    };
 }
 
 /// Flushes the TLB entry for one virtual address.
@@ -172,10 +169,14 @@ pub fn hw_random(f: &Features) -> Option<u64> {
         let (v, ok): (u64, u8);
         if f.rdseed {
             // SAFETY: CPUID says RDSEED exists.
-            unsafe { asm!("rdseed {}; setc {}", out(reg) v, out(reg_byte) ok, options(nomem, nostack)) };
+            unsafe {
+                asm!("rdseed {}; setc {}", out(reg) v, out(reg_byte) ok, options(nomem, nostack))
+            };
         } else if f.rdrand {
             // SAFETY: CPUID says RDRAND exists.
-            unsafe { asm!("rdrand {}; setc {}", out(reg) v, out(reg_byte) ok, options(nomem, nostack)) };
+            unsafe {
+                asm!("rdrand {}; setc {}", out(reg) v, out(reg_byte) ok, options(nomem, nostack))
+            };
         } else {
             return None;
         }

@@ -71,7 +71,7 @@ pub unsafe fn copy_with_fixup(dst: *mut u8, src: *const u8, len: usize) -> usize
 /// Reads a u64 at any address, returning `None` instead of faulting (for guard-page tests and
 /// for walking frame pointers that may be corrupt).
 pub fn probe_read(addr: u64) -> Option<u64> {
-    if addr % 8 != 0 {
+    if !addr.is_multiple_of(8) {
         return None;
     }
     let mut out = 0u64;

@@ -75,7 +75,10 @@ pub fn init() {
             | (((limit >> 16) & 0xf) << 48)
             | (((tss_addr >> 24) & 0xff) << 56);
         gdt[6] = tss_addr >> 32;
-        let ptr = DescriptorPtr { limit: (core::mem::size_of::<[u64; 7]>() - 1) as u16, base: gdt.as_ptr() as u64 };
+        let ptr = DescriptorPtr {
+            limit: (core::mem::size_of::<[u64; 7]>() - 1) as u16,
+            base: gdt.as_ptr() as u64,
+        };
         core::arch::asm!(
             "lgdt [{ptr}]",
             "push {cs}",

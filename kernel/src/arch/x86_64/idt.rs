@@ -29,7 +29,15 @@ struct Idt(UnsafeCell<[Gate; 256]>);
 unsafe impl Sync for Idt {}
 
 static IDT: Idt = Idt(UnsafeCell::new(
-    [Gate { offset_low: 0, selector: 0, ist: 0, attr: 0, offset_mid: 0, offset_high: 0, zero: 0 }; 256],
+    [Gate {
+        offset_low: 0,
+        selector: 0,
+        ist: 0,
+        attr: 0,
+        offset_mid: 0,
+        offset_high: 0,
+        zero: 0,
+    }; 256],
 ));
 
 /// Fills and loads the IDT.
@@ -62,9 +70,14 @@ pub fn init() {
 
 /// Loads the IDT register.
 pub fn load() {
-    let ptr = DescriptorPtr { limit: (core::mem::size_of::<[Gate; 256]>() - 1) as u16, base: IDT.0.get() as u64 };
+    let ptr = DescriptorPtr {
+        limit: (core::mem::size_of::<[Gate; 256]>() - 1) as u16,
+        base: IDT.0.get() as u64,
+    };
     // SAFETY: the IDT is fully initialised and lives forever.
-    unsafe { core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack, preserves_flags))
+    };
 }
 
 /// Loads an empty IDT so that the next exception triple-faults (harness self-test only).
@@ -72,5 +85,7 @@ pub fn load_empty() {
     let ptr = DescriptorPtr { limit: 0, base: 0 };
     // SAFETY: deliberately breaks exception handling; used only to test that the harness reports
     // a triple fault as a failure.
-    unsafe { core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack, preserves_flags))
+    };
 }

@@ -106,7 +106,12 @@ impl PageTable {
     }
 
     /// The entry for `va` at `level` (1 = PT, 2 = PD), creating tables on the way if `create`.
-    fn entry(&mut self, va: u64, level: u32, create: bool) -> Result<Option<&'static mut u64>, MapError> {
+    fn entry(
+        &mut self,
+        va: u64,
+        level: u32,
+        create: bool,
+    ) -> Result<Option<&'static mut u64>, MapError> {
         let user = va < crate::mm::USER_END;
         let mut pa = self.root;
         for l in (level + 1..=4).rev() {
@@ -219,7 +224,9 @@ pub static KERNEL_PT: IrqSpinLock<PageTable> = IrqSpinLock::new(PageTable { root
 pub fn init_kernel_tables(phys_top: u64) {
     use crate::mm::image as img;
     use crate::mm::{KERNEL_VMA, PHYS_OFFSET};
-    let root = frames::alloc_zeroed().expect("no memory for the kernel PML4").addr();
+    let root = frames::alloc_zeroed()
+        .expect("no memory for the kernel PML4")
+        .addr();
     let mut pt = PageTable { root };
     // Every kernel PML4 slot gets its PDPT now, so address spaces can share them.
     for slot in 256..512 {
@@ -230,21 +237,27 @@ pub fn init_kernel_tables(phys_top: u64) {
     let huge = 2 << 20;
     let mut pa = 0;
     while pa < phys_top {
-        pt.map_huge(PHYS_OFFSET + pa, pa, nx_rw).expect("direct map");
+        pt.map_huge(PHYS_OFFSET + pa, pa, nx_rw)
+            .expect("direct map");
         pa += huge;
     }
     let mut map_range = |start: u64, end: u64, flags: Pte| {
         let mut va = start;
         while va < end {
             if va != img::boot_stack_guard() {
-                pt.map(va, va - KERNEL_VMA, flags | Pte::GLOBAL).expect("kernel image map");
+                pt.map(va, va - KERNEL_VMA, flags | Pte::GLOBAL)
+                    .expect("kernel image map");
             }
             va += PAGE_SIZE;
         }
     };
     map_range(img::__text_start(), img::__text_end(), Pte::empty());
     map_range(img::__rodata_start(), img::__rodata_end(), Pte::NO_EXECUTE);
-    map_range(img::__data_start(), img::__data_end(), Pte::WRITABLE | Pte::NO_EXECUTE);
+    map_range(
+        img::__data_start(),
+        img::__data_end(),
+        Pte::WRITABLE | Pte::NO_EXECUTE,
+    );
     // SAFETY: the new tables map the kernel image, the boot stack we are running on and the
     // direct map, with the same virtual addresses as the boot tables.
     unsafe {

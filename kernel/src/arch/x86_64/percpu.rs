@@ -24,7 +24,11 @@ struct Block(UnsafeCell<PerCpu>);
 // SAFETY: each CPU touches only its own block, with interrupts off or from its own traps.
 unsafe impl Sync for Block {}
 
-static BSP: Block = Block(UnsafeCell::new(PerCpu { self_addr: 0, kernel_rsp: 0, user_rsp: 0 }));
+static BSP: Block = Block(UnsafeCell::new(PerCpu {
+    self_addr: 0,
+    kernel_rsp: 0,
+    user_rsp: 0,
+}));
 
 /// Points GS at this CPU's block.
 pub fn init() {

@@ -103,7 +103,7 @@ pub fn init() {
     unsafe {
         cpu::wrmsr(MSR_EFER, cpu::rdmsr(MSR_EFER) | 1);
         cpu::wrmsr(MSR_STAR, ((0x10u64 | 3) << 48) | ((KERNEL_CS as u64) << 32));
-        cpu::wrmsr(MSR_LSTAR, syscall_entry as usize as u64);
+        cpu::wrmsr(MSR_LSTAR, syscall_entry as *const () as u64);
         cpu::wrmsr(MSR_FMASK, (1 << 9) | (1 << 10) | (1 << 8) | (1 << 18));
     }
 }

@@ -43,6 +43,10 @@ const _: () = assert!(core::mem::size_of::<TrapFrame>() == 22 * 8);
 
 impl TrapFrame {
     /// True if the trap came from user mode.
+    #[allow(
+        clippy::wrong_self_convention,
+        reason = "reads as 'came from user', not a conversion"
+    )]
     pub fn from_user(&self) -> bool {
         self.cs & 3 == 3
     }
@@ -50,11 +54,31 @@ impl TrapFrame {
 
 impl fmt::Display for TrapFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "  RAX={:016x} RBX={:016x} RCX={:016x} RDX={:016x}", self.rax, self.rbx, self.rcx, self.rdx)?;
-        writeln!(f, "  RSI={:016x} RDI={:016x} RBP={:016x} RSP={:016x}", self.rsi, self.rdi, self.rbp, self.rsp)?;
-        writeln!(f, "  R8 ={:016x} R9 ={:016x} R10={:016x} R11={:016x}", self.r8, self.r9, self.r10, self.r11)?;
-        writeln!(f, "  R12={:016x} R13={:016x} R14={:016x} R15={:016x}", self.r12, self.r13, self.r14, self.r15)?;
-        write!(f, "  RIP={:016x} CS={:04x} SS={:04x} RFLAGS={:016x}", self.rip, self.cs, self.ss, self.rflags)
+        writeln!(
+            f,
+            "  RAX={:016x} RBX={:016x} RCX={:016x} RDX={:016x}",
+            self.rax, self.rbx, self.rcx, self.rdx
+        )?;
+        writeln!(
+            f,
+            "  RSI={:016x} RDI={:016x} RBP={:016x} RSP={:016x}",
+            self.rsi, self.rdi, self.rbp, self.rsp
+        )?;
+        writeln!(
+            f,
+            "  R8 ={:016x} R9 ={:016x} R10={:016x} R11={:016x}",
+            self.r8, self.r9, self.r10, self.r11
+        )?;
+        writeln!(
+            f,
+            "  R12={:016x} R13={:016x} R14={:016x} R15={:016x}",
+            self.r12, self.r13, self.r14, self.r15
+        )?;
+        write!(
+            f,
+            "  RIP={:016x} CS={:04x} SS={:04x} RFLAGS={:016x}",
+            self.rip, self.cs, self.ss, self.rflags
+        )
     }
 }
 
@@ -70,13 +94,38 @@ pub mod vector {
 /// Linux-style names of the CPU exceptions.
 pub fn exception_name(v: u64) -> &'static str {
     const NAMES: [&str; 32] = [
-        "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
-        "invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
-        "invalid TSS", "segment not present", "stack segment fault", "general protection fault",
-        "page fault", "reserved", "x87 floating point", "alignment check", "machine check",
-        "SIMD floating point", "virtualization", "control protection", "reserved", "reserved",
-        "reserved", "reserved", "reserved", "reserved", "hypervisor injection",
-        "VMM communication", "security", "reserved",
+        "divide error",
+        "debug",
+        "NMI",
+        "breakpoint",
+        "overflow",
+        "bound range exceeded",
+        "invalid opcode",
+        "device not available",
+        "double fault",
+        "coprocessor segment overrun",
+        "invalid TSS",
+        "segment not present",
+        "stack segment fault",
+        "general protection fault",
+        "page fault",
+        "reserved",
+        "x87 floating point",
+        "alignment check",
+        "machine check",
+        "SIMD floating point",
+        "virtualization",
+        "control protection",
+        "reserved",
+        "reserved",
+        "reserved",
+        "reserved",
+        "reserved",
+        "reserved",
+        "hypervisor injection",
+        "VMM communication",
+        "security",
+        "reserved",
     ];
     NAMES.get(v as usize).copied().unwrap_or("interrupt")
 }
@@ -102,7 +151,9 @@ fn exception(frame: &mut TrapFrame) {
         let addr = cpu::cr2();
         let code = frame.error_code;
         // A user address, from user mode or from a user copy: demand paging first.
-        if addr < crate::mm::USER_END && crate::proc::resolve_user_fault(addr, code & 2 != 0, code & 16 != 0) {
+        if addr < crate::mm::USER_END
+            && crate::proc::resolve_user_fault(addr, code & 2 != 0, code & 16 != 0)
+        {
             return;
         }
         if !frame.from_user() {
@@ -123,16 +174,29 @@ fn exception(frame: &mut TrapFrame) {
 pub fn kernel_fault(frame: &TrapFrame) -> ! {
     crate::drivers::serial::force_unlock();
     let v = frame.vector;
-    crate::println!("\n!!! KERNEL FAULT: {} (vector {v}) error code {:#x}", exception_name(v), frame.error_code);
-    crate::println!("  RIP={:#018x} {}", frame.rip, crate::debug::ksyms::Symbolized(frame.rip));
+    crate::println!(
+        "\n!!! KERNEL FAULT: {} (vector {v}) error code {:#x}",
+        exception_name(v),
+        frame.error_code
+    );
+    crate::println!(
+        "  RIP={:#018x} {}",
+        frame.rip,
+        crate::debug::ksyms::Symbolized(frame.rip)
+    );
     if v == vector::PAGE_FAULT || v == vector::DOUBLE_FAULT {
         let cr2 = cpu::cr2();
-        let what = if crate::mm::kstack::is_guard_page(cr2) || crate::mm::kstack::is_guard_page(frame.rsp) {
+        let what = if crate::mm::kstack::is_guard_page(cr2)
+            || crate::mm::kstack::is_guard_page(frame.rsp)
+        {
             " (kernel stack overflow: guard page)"
         } else {
             ""
         };
-        crate::println!("  CR2={cr2:#018x}{what} [{}]", PageFaultCode(frame.error_code));
+        crate::println!(
+            "  CR2={cr2:#018x}{what} [{}]",
+            PageFaultCode(frame.error_code)
+        );
     }
     crate::println!("{frame}");
     crate::println!("  CR3={:#x} CR4={:#x}", cpu::cr3(), cpu::cr4());
@@ -149,8 +213,18 @@ impl fmt::Display for PageFaultCode {
         write!(
             f,
             "{} {} in {} mode{}",
-            if c & 1 != 0 { "protection violation" } else { "not present" },
-            if c & 16 != 0 { "on fetch" } else if c & 2 != 0 { "on write" } else { "on read" },
+            if c & 1 != 0 {
+                "protection violation"
+            } else {
+                "not present"
+            },
+            if c & 16 != 0 {
+                "on fetch"
+            } else if c & 2 != 0 {
+                "on write"
+            } else {
+                "on read"
+            },
             if c & 4 != 0 { "user" } else { "kernel" },
             if c & 8 != 0 { ", reserved bit" } else { "" }
         )
