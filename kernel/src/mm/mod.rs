@@ -46,6 +46,15 @@ pub const fn phys_to_virt(pa: u64) -> u64 {
     pa + PHYS_OFFSET
 }
 
+/// A zeroed buffer of `len` bytes, or ENOMEM: user space chooses these sizes, so running out
+/// of memory must be an error, not an allocation failure that stops the kernel.
+pub fn try_zeroed_buffer(len: usize) -> keel_abi::KResult<alloc::vec::Vec<u8>> {
+    let mut v = alloc::vec::Vec::new();
+    v.try_reserve_exact(len).map_err(|_| keel_abi::Errno::ENOMEM)?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
 /// Rounds down to a page boundary.
 pub const fn page_floor(a: u64) -> u64 {
     a & !(PAGE_SIZE - 1)

@@ -57,7 +57,7 @@ fn read_executable(p: &Process, path: &[u8]) -> KResult<Vec<u8>> {
     if meta.size > MAX_IMAGE {
         return Err(Errno::ENOMEM);
     }
-    let mut data = alloc::vec![0u8; meta.size as usize];
+    let mut data = crate::mm::try_zeroed_buffer(meta.size as usize)?;
     let n = inode.read_at(0, &mut data)?;
     data.truncate(n);
     Ok(data)

@@ -1,8 +1,6 @@
 //! Memory calls. `keel_vm` validates the arguments with Linux's rules and updates the VMAs;
 //! this module applies the result to the page tables.
 
-use alloc::vec;
-
 use keel_abi::mman::{MAP_ANONYMOUS, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE};
 use keel_abi::{Errno, KResult};
 use keel_vm::{MmapLimits, PROT_RWX};
@@ -60,7 +58,7 @@ pub fn sys_mmap(
     };
     if let Some(inode) = file.as_ref().and_then(|f| f.inode()) {
         // A private file mapping gets a copy of the file's bytes now (no page cache yet).
-        let mut buf = vec![0u8; plan.len.min(inode.metadata().size.saturating_sub(off)) as usize];
+        let mut buf = crate::mm::try_zeroed_buffer(plan.len.min(inode.metadata().size.saturating_sub(off)) as usize)?;
         let n = inode.read_at(off, &mut buf)?;
         mm.write_bytes(plan.addr, &buf[..n])?;
     }
