@@ -50,7 +50,8 @@ pub const fn phys_to_virt(pa: u64) -> u64 {
 /// of memory must be an error, not an allocation failure that stops the kernel.
 pub fn try_zeroed_buffer(len: usize) -> keel_abi::KResult<alloc::vec::Vec<u8>> {
     let mut v = alloc::vec::Vec::new();
-    v.try_reserve_exact(len).map_err(|_| keel_abi::Errno::ENOMEM)?;
+    v.try_reserve_exact(len)
+        .map_err(|_| keel_abi::Errno::ENOMEM)?;
     v.resize(len, 0);
     Ok(v)
 }

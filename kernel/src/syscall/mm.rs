@@ -58,7 +58,9 @@ pub fn sys_mmap(
     };
     if let Some(inode) = file.as_ref().and_then(|f| f.inode()) {
         // A private file mapping gets a copy of the file's bytes now (no page cache yet).
-        let mut buf = crate::mm::try_zeroed_buffer(plan.len.min(inode.metadata().size.saturating_sub(off)) as usize)?;
+        let mut buf = crate::mm::try_zeroed_buffer(
+            plan.len.min(inode.metadata().size.saturating_sub(off)) as usize,
+        )?;
         let n = inode.read_at(off, &mut buf)?;
         mm.write_bytes(plan.addr, &buf[..n])?;
     }
