@@ -13,6 +13,10 @@ trap_common:
     jz 1f
     swapgs
 1:
+    // A clean RFLAGS: user space may have set AC, which would switch SMAP off for the kernel.
+    // (IF is already clear: every gate is an interrupt gate.)
+    push 2
+    popfq
     push rax
     push rbx
     push rcx
