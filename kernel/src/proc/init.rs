@@ -12,13 +12,11 @@
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 
 use keel_vfs::consts::O_RDWR;
-use spin::Mutex;
 
 use super::{exec, new_process, UserCtx};
-use crate::arch::x86_64::fpu::FpuState;
 use crate::boot::cmdline::Cmdline;
 
 /// Arguments the kernel consumes itself.
@@ -56,7 +54,7 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
             None => extra_argv.push(k.as_bytes().to_vec()),
         }
     }
-    let Some(p) = new_process(0) else {
+    let Some(p) = new_process(0, Some(1)) else {
         crate::println!("keel: no memory for init");
         return false;
     };
@@ -77,19 +75,8 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
             e.name()
         ),
     }
-    let Some(fpu) = FpuState::new() else {
+    let Some(ctx) = UserCtx::new(p.clone()) else {
         return false;
-    };
-    let ctx = UserCtx {
-        process: p.clone(),
-        fs_base: AtomicU64::new(0),
-        gs_base: AtomicU64::new(0),
-        fpu,
-        sigmask: AtomicU64::new(0),
-        altstack: Mutex::new(exec::disabled_altstack()),
-        clear_child_tid: AtomicU64::new(0),
-        robust_list: AtomicU64::new(0),
-        robust_len: AtomicU64::new(0),
     };
     p.live_threads.fetch_add(1, Ordering::AcqRel);
     let proc2 = p.clone();

@@ -107,11 +107,33 @@ pub struct UserCtx {
     pub clear_child_tid: AtomicU64,
     pub robust_list: AtomicU64,
     pub robust_len: AtomicU64,
+    /// Set to end the thread at its next return to user mode (SIGKILL's effect; the first
+    /// piece of signal delivery).
+    pub kill_pending: core::sync::atomic::AtomicBool,
+}
+
+impl UserCtx {
+    /// The user state of a new thread of `process`: no FS/GS base, initial FPU state, no
+    /// blocked signals, no alternate stack.
+    pub fn new(process: Arc<Process>) -> Option<UserCtx> {
+        Some(UserCtx {
+            process,
+            fs_base: AtomicU64::new(0),
+            gs_base: AtomicU64::new(0),
+            fpu: FpuState::new()?,
+            sigmask: AtomicU64::new(0),
+            altstack: Mutex::new(exec::disabled_altstack()),
+            clear_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
+            robust_len: AtomicU64::new(0),
+            kill_pending: core::sync::atomic::AtomicBool::new(false),
+        })
+    }
 }
 
 /// Every process by pid. Lock order: taken alone.
 static TABLE: Mutex<BTreeMap<u32, Arc<Process>>> = Mutex::new(BTreeMap::new());
-static NEXT_PID: AtomicU32 = AtomicU32::new(1);
+static NEXT_PID: AtomicU32 = AtomicU32::new(2);
 
 /// Linux's default limits (RLIMIT_STACK 8 MiB, RLIMIT_NOFILE 1024/4096, the rest unlimited
 /// except RLIMIT_CORE 0 and RLIMIT_MEMLOCK 8 MiB).
@@ -152,9 +174,10 @@ fn default_limits() -> [Rlimit; RLIM_NLIMITS] {
     l
 }
 
-/// Creates a process with a fresh empty address space, as root, at the namespace root.
-pub fn new_process(ppid: u32) -> Option<Arc<Process>> {
-    let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
+/// Creates a process with a fresh empty address space, as root, at the namespace root. PID 1
+/// is reserved for init, which asks for it; everything else gets the next free number.
+pub fn new_process(ppid: u32, pid: Option<u32>) -> Option<Arc<Process>> {
+    let pid = pid.unwrap_or_else(|| NEXT_PID.fetch_add(1, Ordering::Relaxed));
     let root = crate::fs::vfs().root().clone();
     let mm = Arc::new(AddressSpace::new()?);
     let p = Arc::new(Process {

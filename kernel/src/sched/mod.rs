@@ -209,6 +209,13 @@ pub fn return_to_user_checks(_frame: &mut TrapFrame) {
     if NEED_RESCHED.load(Ordering::Relaxed) {
         schedule();
     }
+    let t = current();
+    if t.user()
+        .is_some_and(|u| u.kill_pending.load(Ordering::Acquire))
+    {
+        drop(t);
+        crate::proc::exit_thread(9); // killed by SIGKILL
+    }
 }
 
 /// An exception in user mode. Until signals exist, the process ends as if killed by the

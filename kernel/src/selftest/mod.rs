@@ -12,6 +12,7 @@
 mod cases;
 mod core_tests;
 mod mm_tests;
+mod user_tests;
 
 use alloc::string::String;
 
@@ -22,7 +23,7 @@ pub struct Test {
 }
 
 /// Every registered self-test, in order.
-pub const TESTS: &[&[Test]] = &[core_tests::TESTS, mm_tests::TESTS];
+pub const TESTS: &[&[Test]] = &[core_tests::TESTS, mm_tests::TESTS, user_tests::TESTS];
 
 /// Runs the deliberate-failure case `name`, if it names one.
 pub fn run_case(name: &str) {
