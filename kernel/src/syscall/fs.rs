@@ -319,7 +319,7 @@ pub fn sys_ioctl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
 
 pub fn sys_poll(c: &Caller, fds: u64, nfds: u64, timeout_ms: i32) -> KResult<usize> {
     let limit = c.process().fds.limit() as u64;
-    if nfds > limit.max(1024) {
+    if nfds > limit {
         return Err(Errno::EINVAL);
     }
     let mut v: Vec<PollFd> = Vec::with_capacity(nfds as usize);
