@@ -239,6 +239,25 @@ static void t_fs_write(void)
 	kt_expect_err("fs.writev-negative-count-EINVAL", kt_sys3(SYS_writev, 1, iov, -1), EINVAL);
 }
 
+/* sendfile(2) from a regular file: with an offset pointer the file offset stays, without it
+ * the file offset moves; a bad offset pointer is EFAULT; a write-only input is EBADF. */
+static void t_fs_sendfile(void)
+{
+	long in = kt_sys2(SYS_open, HELLO_TXT, O_RDONLY);
+	long out = kt_sys2(SYS_open, "/dev/null", O_WRONLY);
+	off_t off = 0;
+	kt_expect_eq("fs.sendfile-with-offset", kt_sys4(SYS_sendfile, out, in, &off, 5), 5);
+	kt_expect_eq("fs.sendfile-offset-advanced", off, 5);
+	kt_expect_eq("fs.sendfile-file-offset-unchanged", kt_sys3(SYS_lseek, in, 0, SEEK_CUR), 0);
+	kt_expect_eq("fs.sendfile-without-offset", kt_sys4(SYS_sendfile, out, in, 0, 3), 3);
+	kt_expect_eq("fs.sendfile-file-offset-moved", kt_sys3(SYS_lseek, in, 0, SEEK_CUR), 3);
+	kt_expect_err("fs.sendfile-bad-offset-EFAULT", kt_sys4(SYS_sendfile, out, in, 8, 3), EFAULT);
+	kt_expect_err("fs.sendfile-from-writeonly-EBADF", kt_sys4(SYS_sendfile, out, out, 0, 3),
+		      EBADF);
+	kt_sys1(SYS_close, in);
+	kt_sys1(SYS_close, out);
+}
+
 void t_fs(void)
 {
 	t_fs_read();
@@ -247,4 +266,5 @@ void t_fs(void)
 	t_fs_devices();
 	t_fs_poll();
 	t_fs_write();
+	t_fs_sendfile();
 }

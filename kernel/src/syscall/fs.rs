@@ -497,3 +497,55 @@ pub fn sys_umask(c: &Caller, mask: u32) -> KResult<usize> {
     fs.umask = mask & 0o777;
     Ok(old as usize)
 }
+
+pub fn sys_sendfile(
+    c: &Caller,
+    out_fd: i32,
+    in_fd: i32,
+    offset: u64,
+    count: usize,
+) -> KResult<usize> {
+    let input = file(c, in_fd)?;
+    let output = file(c, out_fd)?;
+    if !input.readable() || !output.writable() {
+        return Err(Errno::EBADF);
+    }
+    if !input.ops().seekable() {
+        return Err(Errno::EINVAL); // Linux wants a page-cache-backed input
+    }
+    let mut pos = if offset != 0 {
+        let o = UserPtr::<i64>::new(offset).read()?;
+        if o < 0 {
+            return Err(Errno::EINVAL);
+        }
+        o as u64
+    } else {
+        input.position()
+    };
+    let count = count.min(0x7fff_f000);
+    let mut buf = vec![0u8; count.min(CHUNK)];
+    let mut done = 0;
+    while done < count {
+        let want = (count - done).min(buf.len());
+        let n = input.pread(pos as i64, &mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        let w = match crate::fs::write_blocking(&output, &buf[..n]) {
+            Ok(w) => w,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        pos += w as u64;
+        done += w;
+        if w < n || n < want {
+            break;
+        }
+    }
+    if offset != 0 {
+        UserPtr::<i64>::new(offset).write(pos as i64)?;
+    } else {
+        input.seek(pos as i64, 0)?;
+    }
+    Ok(done)
+}

@@ -118,6 +118,7 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::MREMAP => mm::sys_mremap(c, a[0], a[1], a[2], a[3] as u32, a[4]),
         nr::MADVISE => mm::sys_madvise(c, a[0], a[1], i(a[2])),
         nr::DUP => fs::sys_dup(c, i(a[0])),
+        nr::SENDFILE => fs::sys_sendfile(c, i(a[0]), i(a[1]), a[2], a[3] as usize),
         nr::DUP2 => fs::sys_dup2(c, i(a[0]), i(a[1])),
         nr::NANOSLEEP => time::sys_nanosleep(a[0], a[1]),
         nr::GETPID => Ok(c.process().pid as usize),

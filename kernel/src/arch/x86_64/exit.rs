@@ -23,16 +23,31 @@ pub fn qemu_debug_exit(code: u8) {
 pub fn power_off() -> ! {
     if let Some((port, slp_typ)) = crate::drivers::acpi::s5_sleep() {
         outw(port, (slp_typ << 10) | (1 << 13));
+        settle();
     }
     // QEMU's PIIX4 and ICH9 PM blocks live at 0x600; S5 is SLP_TYP 0 there.
     outw(0x604, 1 << 13);
+    settle();
     crate::println!("power off failed; halting");
     super::cpu::halt_forever()
+}
+
+/// Gives the machine half a second to act on a power-off or reset request: the CPU goes on
+/// executing for a while after the write (under QEMU, until its main loop sees the request).
+fn settle() {
+    let start = crate::time::monotonic_ns();
+    for _ in 0..50_000_000u64 {
+        if crate::time::monotonic_ns().saturating_sub(start) > 500_000_000 {
+            break;
+        }
+        core::hint::spin_loop();
+    }
 }
 
 /// Resets the machine through the keyboard controller, then by a triple fault.
 pub fn reboot() -> ! {
     outb(0x64, 0xfe);
+    settle();
     // Fallback: the 0xCF9 reset control register of the PIIX/ICH chipsets.
     outb(0xcf9, 0x06);
     super::cpu::halt_forever()
