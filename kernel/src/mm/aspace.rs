@@ -51,7 +51,7 @@ impl MemObject {
         let f = match pages.get(&index) {
             Some(&f) => f,
             None => {
-                let f = frames::alloc_zeroed()?;
+                let f = frames::alloc_user()?;
                 pages.insert(index, f);
                 f
             }
@@ -266,7 +266,7 @@ impl Inner {
                 .map_err(|_| FaultError::NoMemory);
         }
         let frame = match backing {
-            Backing::Anon => frames::alloc_zeroed().ok_or(FaultError::NoMemory)?,
+            Backing::Anon => frames::alloc_user().ok_or(FaultError::NoMemory)?,
             Backing::Shared(obj) => obj.frame_for_mapping(index).ok_or(FaultError::NoMemory)?,
         };
         let flags = if prot == PROT_NONE {
@@ -296,7 +296,7 @@ impl Inner {
                 .set(page, old.addr() | flags.bits())
                 .map_err(|_| FaultError::NoMemory);
         }
-        let new = frames::alloc_zeroed().ok_or(FaultError::NoMemory)?;
+        let new = frames::alloc_user().ok_or(FaultError::NoMemory)?;
         // SAFETY: both frames are direct-mapped; `old` is shared read-only and `new` is ours.
         unsafe {
             core::ptr::copy_nonoverlapping(

@@ -104,6 +104,19 @@ pub fn alloc_zeroed() -> Option<PhysFrame> {
     Some(f)
 }
 
+/// Frames kept back from user memory, so that the kernel's own allocations (heap growth, page
+/// tables, stacks) still succeed when user space has eaten everything else: 2 MiB.
+const KERNEL_RESERVE: usize = 512;
+
+/// One zeroed frame for user memory, or `None` once only the kernel's reserve is left: the
+/// caller then fails the user's request (ENOMEM, or the out-of-memory kill).
+pub fn alloc_user() -> Option<PhysFrame> {
+    if free_frames() <= KERNEL_RESERVE {
+        return None;
+    }
+    alloc_zeroed()
+}
+
 /// `count` contiguous zeroed frames aligned to `align` frames (for DMA).
 pub fn alloc_contiguous(count: usize, align: usize) -> Option<PhysFrame> {
     let f = PhysFrame((with(|fa| fa.alloc_contiguous(count, align))? as u64) * PAGE_SIZE);

@@ -18,7 +18,7 @@ use keel_vfs::{Cred, FdTable, Inode};
 use spin::Mutex;
 
 use crate::arch::x86_64::fpu::FpuState;
-use crate::mm::aspace::AddressSpace;
+use crate::mm::aspace::{AddressSpace, FaultError};
 
 /// Number of signals (1..=64).
 pub const NSIG: usize = 64;
@@ -233,11 +233,27 @@ fn process_exited(p: &Arc<Process>) {
     }
 }
 
-/// Resolves a page fault on a user address of the current process; false if the access is
-/// not allowed (the caller then takes the exception-table fixup or signals the thread).
-pub fn resolve_user_fault(addr: u64, write: bool, exec: bool) -> bool {
+/// Resolves a page fault on a user address of the current process. An error means the access
+/// is not allowed (the caller takes the exception-table fixup or signals the thread) or that
+/// memory ran out.
+pub fn resolve_user_fault(addr: u64, write: bool, exec: bool) -> Result<(), FaultError> {
     let t = crate::sched::current();
-    let Some(u) = t.user() else { return false };
+    let Some(u) = t.user() else {
+        return Err(FaultError::Unmapped);
+    };
     let mm = u.process.mm();
-    mm.handle_fault(addr, write, exec).is_ok()
+    mm.handle_fault(addr, write, exec)
+}
+
+/// Ends the current process because memory ran out while it faulted (Linux's OOM killer
+/// would pick a victim; Keel kills the process that asked).
+pub fn out_of_memory_kill() -> ! {
+    let t = crate::sched::current();
+    crate::println!(
+        "keel: out of memory: killed process {} ({})",
+        t.user().map(|u| u.process.pid).unwrap_or(0),
+        t.name()
+    );
+    drop(t);
+    exit_thread(9)
 }

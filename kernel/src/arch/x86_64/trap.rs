@@ -151,10 +151,14 @@ fn exception(frame: &mut TrapFrame) {
         let addr = cpu::cr2();
         let code = frame.error_code;
         // A user address, from user mode or from a user copy: demand paging first.
-        if addr < crate::mm::USER_END
-            && crate::proc::resolve_user_fault(addr, code & 2 != 0, code & 16 != 0)
-        {
-            return;
+        if addr < crate::mm::USER_END {
+            match crate::proc::resolve_user_fault(addr, code & 2 != 0, code & 16 != 0) {
+                Ok(()) => return,
+                Err(crate::mm::aspace::FaultError::NoMemory) if frame.from_user() => {
+                    crate::proc::out_of_memory_kill()
+                }
+                Err(_) => {}
+            }
         }
         if !frame.from_user() {
             if let Some(fixup) = extable::fixup_for(frame.rip) {
