@@ -1,88 +1,51 @@
 //! Linux x86_64 numbers the VFS speaks: file-type and permission bits of `st_mode`, `open(2)`
 //! flags, `lseek(2)` whences, `poll(2)` bits, `fcntl(2)` commands, `renameat2(2)` flags, and the
-//! `dev_t` encoding of `st_rdev`. Kept here (not in `keel-abi`) so this crate depends only on
-//! `Errno`; the values are those of `<linux/stat.h>`, `<asm-generic/fcntl.h>` and `<linux/kdev_t.h>`.
+//! `dev_t` encoding of `st_rdev`. Numbers `keel-abi` has (checked there against the UAPI headers)
+//! are re-exported from it; the rest are Linux's values from the same headers.
 
-/// Mask of the file-type bits of a mode.
-pub const S_IFMT: u32 = 0o170000;
-/// Socket.
-pub const S_IFSOCK: u32 = 0o140000;
-/// Symbolic link.
-pub const S_IFLNK: u32 = 0o120000;
-/// Regular file.
-pub const S_IFREG: u32 = 0o100000;
-/// Block device.
-pub const S_IFBLK: u32 = 0o060000;
-/// Directory.
-pub const S_IFDIR: u32 = 0o040000;
-/// Character device.
-pub const S_IFCHR: u32 = 0o020000;
-/// FIFO (named pipe).
-pub const S_IFIFO: u32 = 0o010000;
-/// Set-user-ID bit.
-pub const S_ISUID: u32 = 0o4000;
-/// Set-group-ID bit.
-pub const S_ISGID: u32 = 0o2000;
-/// Sticky bit: in a directory, only owners may delete or rename entries.
-pub const S_ISVTX: u32 = 0o1000;
-/// Every bit `chmod(2)` may change.
-pub const S_IALLUGO: u32 = 0o7777;
+pub use keel_abi::stat::S_IALLUGO;
+pub use keel_abi::stat::S_IFBLK;
+pub use keel_abi::stat::S_IFCHR;
+pub use keel_abi::stat::S_IFDIR;
+pub use keel_abi::stat::S_IFIFO;
+pub use keel_abi::stat::S_IFLNK;
+pub use keel_abi::stat::S_IFMT;
+pub use keel_abi::stat::S_IFREG;
+pub use keel_abi::stat::S_IFSOCK;
+pub use keel_abi::stat::S_ISGID;
+pub use keel_abi::stat::S_ISUID;
+pub use keel_abi::stat::S_ISVTX;
 
-/// Open for reading only.
-pub const O_RDONLY: u32 = 0;
-/// Open for writing only.
-pub const O_WRONLY: u32 = 1;
-/// Open for reading and writing.
-pub const O_RDWR: u32 = 2;
-/// Mask of the access mode.
-pub const O_ACCMODE: u32 = 3;
-/// Create the file if missing.
-pub const O_CREAT: u32 = 0o100;
-/// With `O_CREAT`: fail with EEXIST if the name exists (even as a dangling symlink).
-pub const O_EXCL: u32 = 0o200;
-/// Do not make a terminal the controlling terminal (the kernel's tty layer reads it).
-pub const O_NOCTTY: u32 = 0o400;
-/// Truncate a regular file to length 0.
-pub const O_TRUNC: u32 = 0o1000;
-/// Every write goes to the end of the file.
-pub const O_APPEND: u32 = 0o2000;
-/// Never block (the kernel's wait loop reads it; operations here never block anyway).
-pub const O_NONBLOCK: u32 = 0o4000;
-/// Synchronised data writes (a no-op on tmpfs).
-pub const O_DSYNC: u32 = 0o10000;
+pub use keel_abi::fcntl::O_ACCMODE;
+pub use keel_abi::fcntl::O_APPEND;
+pub use keel_abi::fcntl::O_CREAT;
+pub use keel_abi::fcntl::O_DSYNC;
+pub use keel_abi::fcntl::O_EXCL;
+pub use keel_abi::fcntl::O_NOCTTY;
+pub use keel_abi::fcntl::O_NONBLOCK;
+pub use keel_abi::fcntl::O_RDONLY;
+pub use keel_abi::fcntl::O_RDWR;
+pub use keel_abi::fcntl::O_TRUNC;
+pub use keel_abi::fcntl::O_WRONLY;
 /// Signal-driven I/O.
 pub const O_ASYNC: u32 = 0o20000;
-/// Direct I/O hint (a no-op on tmpfs).
-pub const O_DIRECT: u32 = 0o40000;
-/// Large-file flag; Linux sets it on every 64-bit open and `F_GETFL` reports it.
-pub const O_LARGEFILE: u32 = 0o100000;
-/// Fail with ENOTDIR unless the path names a directory.
-pub const O_DIRECTORY: u32 = 0o200000;
-/// Fail with ELOOP if the final component is a symlink.
-pub const O_NOFOLLOW: u32 = 0o400000;
-/// Do not update the access time.
-pub const O_NOATIME: u32 = 0o1000000;
-/// Close-on-exec for the new descriptor (an fd-table flag, not a file flag).
-pub const O_CLOEXEC: u32 = 0o2000000;
-/// Synchronised writes (a no-op on tmpfs).
-pub const O_SYNC: u32 = 0o4010000;
-/// A location-only descriptor: no I/O, usable for `fstat`, `*at` and `fchdir`.
-pub const O_PATH: u32 = 0o10000000;
-/// Unnamed temporary file (not supported yet: EOPNOTSUPP).
-pub const O_TMPFILE: u32 = 0o20200000;
+pub use keel_abi::fcntl::O_CLOEXEC;
+pub use keel_abi::fcntl::O_DIRECT;
+pub use keel_abi::fcntl::O_DIRECTORY;
+pub use keel_abi::fcntl::O_LARGEFILE;
+pub use keel_abi::fcntl::O_NOATIME;
+pub use keel_abi::fcntl::O_NOFOLLOW;
+pub use keel_abi::fcntl::O_PATH;
+pub use keel_abi::fcntl::O_SYNC;
+pub use keel_abi::fcntl::O_TMPFILE;
 /// Status flags `F_SETFL` may change (Linux's `SETFL_MASK`).
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 
-/// Seek to an absolute offset.
-pub const SEEK_SET: u32 = 0;
-/// Seek relative to the current offset.
-pub const SEEK_CUR: u32 = 1;
-/// Seek relative to the end.
-pub const SEEK_END: u32 = 2;
-/// Seek to the next data at or after the offset.
-pub const SEEK_DATA: u32 = 3;
-/// Seek to the next hole at or after the offset.
-pub const SEEK_HOLE: u32 = 4;
+pub use keel_abi::fcntl::SEEK_CUR;
+pub use keel_abi::fcntl::SEEK_DATA;
+pub use keel_abi::fcntl::SEEK_END;
+pub use keel_abi::fcntl::SEEK_HOLE;
+pub use keel_abi::fcntl::SEEK_SET;
 
 /// Readable without blocking.
 pub const POLLIN: u16 = 0x1;
@@ -97,20 +60,13 @@ pub const POLLHUP: u16 = 0x10;
 /// Invalid descriptor.
 pub const POLLNVAL: u16 = 0x20;
 
-/// Duplicate to the lowest free fd >= arg.
-pub const F_DUPFD: u32 = 0;
-/// Read the fd flags (`FD_CLOEXEC`).
-pub const F_GETFD: u32 = 1;
-/// Set the fd flags.
-pub const F_SETFD: u32 = 2;
-/// Read access mode and status flags.
-pub const F_GETFL: u32 = 3;
-/// Set status flags (only those in [`SETFL_MASK`]).
-pub const F_SETFL: u32 = 4;
-/// `F_DUPFD` setting close-on-exec.
-pub const F_DUPFD_CLOEXEC: u32 = 1030;
-/// The close-on-exec fd flag.
-pub const FD_CLOEXEC: u32 = 1;
+pub use keel_abi::fcntl::FD_CLOEXEC;
+pub use keel_abi::fcntl::F_DUPFD;
+pub use keel_abi::fcntl::F_DUPFD_CLOEXEC;
+pub use keel_abi::fcntl::F_GETFD;
+pub use keel_abi::fcntl::F_GETFL;
+pub use keel_abi::fcntl::F_SETFD;
+pub use keel_abi::fcntl::F_SETFL;
 
 /// `renameat2`: fail with EEXIST if the new name exists.
 pub const RENAME_NOREPLACE: u32 = 1;

@@ -215,12 +215,16 @@ fn read_iovecs(iov: u64, cnt: i32) -> KResult<Vec<IoVec>> {
     Ok(v)
 }
 
-pub fn sys_readv(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
-    let f = file(c, fd)?;
-    let v = read_iovecs(iov, cnt)?;
+/// Runs `op` over each buffer of an iovec array: stops at the first short transfer, and
+/// returns what was moved, or the error if nothing was (readv/writev).
+fn each_iovec(
+    iov: u64,
+    cnt: i32,
+    mut op: impl FnMut(u64, usize) -> KResult<usize>,
+) -> KResult<usize> {
     let mut done = 0;
-    for e in v {
-        let n = match read_into(&f, e.iov_base, e.iov_len as usize, None) {
+    for e in read_iovecs(iov, cnt)? {
+        let n = match op(e.iov_base, e.iov_len as usize) {
             Ok(n) => n,
             Err(err) if done == 0 => return Err(err),
             Err(_) => break,
@@ -233,22 +237,14 @@ pub fn sys_readv(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
     Ok(done)
 }
 
+pub fn sys_readv(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
+    let f = file(c, fd)?;
+    each_iovec(iov, cnt, |base, len| read_into(&f, base, len, None))
+}
+
 pub fn sys_writev(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
     let f = file(c, fd)?;
-    let v = read_iovecs(iov, cnt)?;
-    let mut done = 0;
-    for e in v {
-        let n = match write_from(&f, e.iov_base, e.iov_len as usize, None) {
-            Ok(n) => n,
-            Err(err) if done == 0 => return Err(err),
-            Err(_) => break,
-        };
-        done += n;
-        if n < e.iov_len as usize {
-            break;
-        }
-    }
-    Ok(done)
+    each_iovec(iov, cnt, |base, len| write_from(&f, base, len, None))
 }
 
 pub fn sys_openat(c: &Caller, dirfd: i32, path: u64, flags: u32, mode: u32) -> KResult<usize> {
