@@ -3,6 +3,8 @@
  * console's ioctls (TCGETS, TIOCGWINSZ) against ENOTTY elsewhere, /dev/null and /dev/zero, and
  * poll on descriptors. */
 #include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -258,6 +260,46 @@ static void t_fs_sendfile(void)
 	kt_sys1(SYS_close, out);
 }
 
+/* statx(2), which Rust std asks first: the basic fields agree with fstat. The layout is
+ * declared here because musl 1.2.3's headers have no struct statx. */
+struct kt_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct { int64_t sec; uint32_t nsec; int32_t r; } atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t rest[14];
+};
+
+static void t_fs_statx(void)
+{
+	struct kt_statx x;
+	struct stat st;
+	memset(&x, 0, sizeof x);
+	kt_expect_eq("fs.statx", kt_sys5(SYS_statx, AT_FDCWD, HELLO_TXT, 0, 0x7ff, &x), 0);
+	kt_expect_eq("fs.stat-for-statx", kt_sys2(SYS_stat, HELLO_TXT, &st), 0);
+	kt_expect_true("fs.statx-basic-mask", (x.mask & 0x7ff) == 0x7ff, "STATX_BASIC_STATS set");
+	kt_expect_eq("fs.statx-size-matches-stat", x.size, st.st_size);
+	kt_expect_eq("fs.statx-ino-matches-stat", x.ino, st.st_ino);
+	kt_expect_eq("fs.statx-mode-matches-stat", x.mode, st.st_mode);
+	kt_expect_eq("fs.statx-mtime-matches-stat", x.mtime.sec, st.st_mtime);
+	long fd = kt_sys2(SYS_open, HELLO_TXT, O_RDONLY);
+	memset(&x, 0, sizeof x);
+	kt_expect_eq("fs.statx-empty-path-fd", kt_sys5(SYS_statx, fd, "", AT_EMPTY_PATH, 0x7ff, &x), 0);
+	kt_expect_eq("fs.statx-empty-path-fd-size", x.size, st.st_size);
+	kt_expect_err("fs.statx-both-sync-flags-EINVAL",
+		      kt_sys5(SYS_statx, AT_FDCWD, HELLO_TXT, 0x6000, 0x7ff, &x), EINVAL);
+	kt_expect_err("fs.statx-reserved-mask-EINVAL",
+		      kt_sys5(SYS_statx, AT_FDCWD, HELLO_TXT, 0, 0x80000000u, &x), EINVAL);
+	kt_expect_err("fs.statx-missing-ENOENT",
+		      kt_sys5(SYS_statx, AT_FDCWD, FIX "no-such-file", 0, 0x7ff, &x), ENOENT);
+	kt_expect_err("fs.statx-bad-buffer-EFAULT",
+		      kt_sys5(SYS_statx, AT_FDCWD, HELLO_TXT, 0, 0x7ff, (void *)8), EFAULT);
+	kt_sys1(SYS_close, fd);
+}
+
 void t_fs(void)
 {
 	t_fs_read();
@@ -267,4 +309,5 @@ void t_fs(void)
 	t_fs_poll();
 	t_fs_write();
 	t_fs_sendfile();
+	t_fs_statx();
 }

@@ -45,6 +45,7 @@ pod!(
 );
 pod!(
     keel_abi::stat::Stat,
+    keel_abi::stat::Statx,
     keel_abi::uname::Utsname,
     keel_abi::termios::Termios,
     keel_abi::termios::Winsize

@@ -267,6 +267,23 @@ pub fn sys_fstat(c: &Caller, fd: i32, statbuf: u64) -> KResult<usize> {
     Ok(0)
 }
 
+/// The metadata `newfstatat`/`statx` report for (dirfd, path, flags), with Linux's
+/// `AT_EMPTY_PATH` (the fd itself, or the cwd for AT_FDCWD) and `AT_SYMLINK_NOFOLLOW`.
+fn stat_at(c: &Caller, dirfd: i32, path: u64, flags: u32) -> KResult<Metadata> {
+    let path = path_arg(path)?;
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        return Ok(if dirfd == AT_FDCWD {
+            c.process().fs.lock().cwd.metadata()
+        } else {
+            file(c, dirfd)?.stat()
+        });
+    }
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    with_ctx(c, dirfd, &path, |ctx| {
+        crate::fs::vfs().stat(ctx, &path, follow)
+    })
+}
+
 pub fn sys_newfstatat(
     c: &Caller,
     dirfd: i32,
@@ -277,20 +294,55 @@ pub fn sys_newfstatat(
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | keel_abi::fcntl::AT_NO_AUTOMOUNT) != 0 {
         return Err(Errno::EINVAL);
     }
-    let path = path_arg(path)?;
-    let m = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
-        if dirfd == AT_FDCWD {
-            c.process().fs.lock().cwd.metadata()
-        } else {
-            file(c, dirfd)?.stat()
-        }
-    } else {
-        let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-        with_ctx(c, dirfd, &path, |ctx| {
-            crate::fs::vfs().stat(ctx, &path, follow)
-        })?
-    };
+    let m = stat_at(c, dirfd, path, flags)?;
     UserPtr::<Stat>::new(statbuf).write(stat_of(&m))?;
+    Ok(0)
+}
+
+pub fn sys_statx(
+    c: &Caller,
+    dirfd: i32,
+    path: u64,
+    flags: u32,
+    mask: u32,
+    buf: u64,
+) -> KResult<usize> {
+    use keel_abi::fcntl::{AT_NO_AUTOMOUNT, AT_STATX_SYNC_TYPE};
+    use keel_abi::stat::{StatxTimestamp, STATX_BASIC_STATS};
+    const STATX_RESERVED: u32 = 0x8000_0000;
+    let allowed = AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE;
+    if flags & !allowed != 0
+        || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
+        || mask & STATX_RESERVED != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let m = stat_at(c, dirfd, path, flags)?;
+    let ts = |t: keel_vfs::Timespec| StatxTimestamp {
+        tv_sec: t.sec,
+        tv_nsec: t.nsec,
+        reserved: 0,
+    };
+    let x = keel_abi::stat::Statx {
+        stx_mask: STATX_BASIC_STATS,
+        stx_blksize: m.blksize as u32,
+        stx_nlink: m.nlink,
+        stx_uid: m.uid,
+        stx_gid: m.gid,
+        stx_mode: m.mode as u16,
+        stx_ino: m.ino,
+        stx_size: m.size,
+        stx_blocks: m.blocks,
+        stx_atime: ts(m.atime),
+        stx_ctime: ts(m.ctime),
+        stx_mtime: ts(m.mtime),
+        stx_rdev_major: keel_vfs::major(m.rdev),
+        stx_rdev_minor: keel_vfs::minor(m.rdev),
+        stx_dev_major: keel_vfs::major(m.dev),
+        stx_dev_minor: keel_vfs::minor(m.dev),
+        ..Default::default()
+    };
+    UserPtr::<keel_abi::stat::Statx>::new(buf).write(x)?;
     Ok(0)
 }
 

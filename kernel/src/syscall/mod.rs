@@ -165,6 +165,7 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::DUP3 => fs::sys_dup3(c, i(a[0]), i(a[1]), a[2] as u32),
         nr::PRLIMIT64 => proc::sys_prlimit64(c, i(a[0]), i(a[1]), a[2], a[3]),
         nr::GETRANDOM => proc::sys_getrandom(a[0], a[1] as usize, a[2] as u32),
+        nr::STATX => fs::sys_statx(c, i(a[0]), a[1], a[2] as u32, a[3] as u32, a[4]),
         _ => {
             warn_unknown(n);
             Err(Errno::ENOSYS)
