@@ -189,10 +189,35 @@ static void t_mm_read_untouched(void)
 	kt_sys2(SYS_munmap, r, 4 * PG);
 }
 
+/* A terabyte reserved with PROT_NONE costs nothing until used: mprotect, mincore and munmap
+ * over it must take no longer than what is actually mapped (a kernel that walks every page
+ * of the range hangs here, and the harness's timeout reports it). */
+static void t_mm_huge_reservation(void)
+{
+	const long TB = 1L << 40;
+	long r = kt_sys6(SYS_mmap, 0, TB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
+	kt_expect_true("mm.reserve-1TiB-prot-none", r > 0 && (r & (PG - 1)) == 0, "a mapping");
+	if (r <= 0)
+		return;
+	kt_expect_eq("mm.reserve-mprotect-first-page", kt_sys3(SYS_mprotect, r, PG,
+							       PROT_READ | PROT_WRITE), 0);
+	*(volatile char *)r = 42;
+	kt_expect_eq("mm.reserve-mprotect-all-none", kt_sys3(SYS_mprotect, r, TB, PROT_NONE), 0);
+	kt_expect_eq("mm.reserve-mprotect-first-back", kt_sys3(SYS_mprotect, r, PG, PROT_READ), 0);
+	kt_expect_eq("mm.reserve-keeps-content", *(volatile char *)r, 42);
+	static unsigned char vec[4096];
+	kt_expect_eq("mm.reserve-mincore-16MiB", kt_sys3(SYS_mincore, r, 4096 * PG, vec), 0);
+	kt_expect_true("mm.reserve-mincore-first-resident", vec[0] == 1 && vec[1] == 0,
+		       "page 0 resident, page 1 not");
+	kt_expect_eq("mm.reserve-munmap-1TiB", kt_sys2(SYS_munmap, r, TB), 0);
+}
+
 void t_mm(void)
 {
 	t_mm_brk();
 	t_mm_mmap();
 	t_mm_mremap();
 	t_mm_read_untouched();
+	t_mm_huge_reservation();
 }

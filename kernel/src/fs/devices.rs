@@ -25,7 +25,10 @@ impl DeviceRegistry for Devices {
             return Err(Errno::ENXIO);
         }
         Ok(match (major(rdev), minor(rdev)) {
-            (5, 0) | (5, 1) => Arc::new(Console),
+            // /dev/tty is the caller's controlling terminal; without a tty layer nobody has
+            // one, and Linux answers ENXIO then.
+            (5, 0) => return Err(Errno::ENXIO),
+            (5, 1) => Arc::new(Console),
             (1, 3) => Arc::new(MemDev::Null),
             (1, 5) => Arc::new(MemDev::Zero),
             (1, 7) => Arc::new(MemDev::Full),
@@ -91,7 +94,7 @@ fn default_termios() -> Termios {
     let mut t = Termios {
         c_iflag: 0o2400,
         c_oflag: 0o5,
-        c_cflag: 0o277,
+        c_cflag: 0o6275, // what Linux reports for its serial console: B9600|CS8|CREAD|HUPCL|CLOCAL
         c_lflag: 0o105073,
         ..Default::default()
     };
@@ -134,6 +137,13 @@ const TCSETSF: u32 = 0x5404;
 const TIOCGWINSZ: u32 = 0x5413;
 const TIOCSWINSZ: u32 = 0x5414;
 const FIONREAD: u32 = 0x541b;
+const TCSBRK: u32 = 0x5409;
+const TCXONC: u32 = 0x540a;
+const TCFLSH: u32 = 0x540b;
+const TIOCSCTTY: u32 = 0x540e;
+const TCSBRKP: u32 = 0x5425;
+const VTIME: usize = 5;
+const VMIN: usize = 6;
 
 impl FileOps for Console {
     fn read(&self, _pos: &mut u64, buf: &mut [u8], _flags: u32) -> KResult<usize> {
@@ -142,6 +152,11 @@ impl FileOps for Console {
         }
         with_console(|c| {
             if c.input.is_empty() {
+                // Non-canonical with VMIN = VTIME = 0: a poll that returns at once.
+                let raw = c.termios.c_lflag & 0o2 == 0;
+                if raw && c.termios.c_cc[VMIN] == 0 && c.termios.c_cc[VTIME] == 0 {
+                    return Ok(0);
+                }
                 return Err(Errno::EAGAIN);
             }
             let mut n = 0;
@@ -180,6 +195,18 @@ impl FileOps for Console {
                 let w = UserPtr::<Winsize>::new(arg).read()?;
                 with_console(|c| c.winsize = w);
             }
+            // Output is written synchronously, so draining (and a break) has nothing to wait for.
+            TCSBRK | TCSBRKP => {}
+            TCXONC if arg <= 3 => {}
+            TCFLSH if arg <= 2 => {
+                if arg != 1 {
+                    with_console(|c| c.input.clear()); // TCIFLUSH or TCIOFLUSH
+                }
+            }
+            TCXONC | TCFLSH => return Err(Errno::EINVAL),
+            // Only a session leader without a terminal may acquire one; sessions come with
+            // the process layer, and PID 1 (session 0) is not a leader, as on Linux.
+            TIOCSCTTY => return Err(Errno::EPERM),
             FIONREAD => {
                 let n = with_console(|c| c.input.len()) as i32;
                 UserPtr::<i32>::new(arg).write(n)?;

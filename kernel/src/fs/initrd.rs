@@ -42,6 +42,17 @@ pub fn unpack_initrd(start: u64, len: u64) -> usize {
             };
             let name = e.name.strip_prefix(b"./").unwrap_or(e.name);
             if name.is_empty() || name == b"." {
+                // The archive's root entry: its mode, owner and time are the root's.
+                let r = fs.root();
+                let _ = r.chmod(&root, e.mode & 0o7777);
+                let _ = r.chown(&root, Some(e.uid), Some(e.gid));
+                dir_times.push((
+                    r.clone(),
+                    Timespec {
+                        sec: e.mtime as i64,
+                        nsec: 0,
+                    },
+                ));
                 continue;
             }
             let mtime = Timespec {

@@ -41,12 +41,17 @@ pub fn init() {
                 ns.rem_euclid(1_000_000_000) as u32,
             )
         });
+        // st_dev 0:2, as Linux's initramfs rootfs reports.
         let config = TmpfsConfig {
-            dev: 1,
+            dev: 2,
             max_bytes: budget,
             max_file_size: budget,
         };
-        Vfs::new(config, clock, Arc::new(devices::Devices))
+        let vfs = Vfs::new(config, clock, Arc::new(devices::Devices));
+        // A tmpfs root without a mode option is 1777, as Linux's rootfs is; an initrd entry
+        // for "." overrides it.
+        let _ = vfs.root().chmod(&keel_vfs::Cred::root(), 0o1777);
+        vfs
     });
 }
 

@@ -165,6 +165,11 @@ impl AddressSpace {
         unsafe { crate::arch::x86_64::cpu::set_cr3(root) };
     }
 
+    /// Pages present in the page tables (the resident set).
+    pub fn resident_pages(&self) -> u64 {
+        self.inner.lock().pt.count_user_present()
+    }
+
     /// Physical root of the page tables.
     pub fn root(&self) -> u64 {
         self.inner.lock().pt.root()
@@ -314,15 +319,12 @@ impl Inner {
 
     /// Drops the pages of `[start, end)` from the page tables, freeing private frames.
     pub fn zap(&mut self, start: u64, end: u64) {
-        let mut va = start;
-        while va < end {
-            let raw = self.pt.get(va);
-            if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 {
-                let _ = self.pt.set(va, 0);
-                let _ = frames::dec_ref(PhysFrame::containing(raw & ADDR_MASK));
+        self.pt.for_each_entry(start, end, |_, e| {
+            if *e & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 {
+                let _ = frames::dec_ref(PhysFrame::containing(*e & ADDR_MASK));
             }
-            va += PAGE_SIZE;
-        }
+            *e = 0;
+        });
     }
 
     /// Drops `[start, end)` from the page tables and, for shared memory, from the object too
@@ -330,55 +332,65 @@ impl Inner {
     pub fn punch_hole(&mut self, start: u64, end: u64) {
         let mut va = start;
         while va < end {
-            let Some(v) = self.vmas.find(va) else {
-                va += PAGE_SIZE;
-                continue;
+            let Some(v) = self.vmas.find_from(va).filter(|v| v.start < end) else {
+                break;
             };
-            let (vend, backing, first) = (v.end.min(end), v.backing.clone(), v.pgoff_of(va));
-            if let Backing::Shared(obj) = backing {
-                obj.remove(first, first + (vend - va) / PAGE_SIZE);
+            let (from, to) = (v.start.max(va), v.end.min(end));
+            if let Backing::Shared(obj) = v.backing.clone() {
+                let first = v.pgoff_of(from);
+                obj.remove(first, first + (to - from) / PAGE_SIZE);
             }
-            self.zap(va, vend);
-            va = vend;
+            self.zap(from, to);
+            va = to;
         }
     }
 
     /// Rewrites the entries of `[start, end)` for a new protection, keeping their frames (and
     /// copy-on-write pages read-only).
     pub fn reprotect(&mut self, start: u64, end: u64, prot: u32) {
-        let mut va = start;
-        while va < end {
-            let raw = self.pt.get(va);
-            if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 {
-                let frame = raw & ADDR_MASK;
-                let new = if prot == PROT_NONE {
-                    frame | PTE_PROTNONE
-                } else {
-                    let mut f = pte_flags(prot);
-                    if raw & Pte::COW.bits() != 0 {
-                        f.remove(Pte::WRITABLE);
-                        f |= Pte::COW;
-                    }
-                    frame | f.bits()
-                };
-                let _ = self.pt.set(va, new);
+        self.pt.for_each_entry(start, end, |_, e| {
+            let raw = *e;
+            if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) == 0 {
+                return;
             }
-            va += PAGE_SIZE;
-        }
+            let frame = raw & ADDR_MASK;
+            *e = if prot == PROT_NONE {
+                frame | PTE_PROTNONE
+            } else {
+                let mut f = pte_flags(prot);
+                if raw & Pte::COW.bits() != 0 {
+                    f.remove(Pte::WRITABLE);
+                    f |= Pte::COW;
+                }
+                frame | f.bits()
+            };
+        });
     }
 
     /// Moves the entries of `[from, from + len)` to `to` (mremap).
     pub fn move_entries(&mut self, from: u64, to: u64, len: u64) -> KResult<()> {
-        let mut off = 0;
-        while off < len {
-            let raw = self.pt.get(from + off);
-            if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 {
-                self.pt.set(to + off, raw).map_err(|_| Errno::ENOMEM)?;
-                let _ = self.pt.set(from + off, 0);
+        let mut moved = alloc::vec::Vec::new();
+        self.pt.for_each_entry(from, from + len, |va, e| {
+            if *e & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 {
+                moved.push((va - from, *e));
+                *e = 0;
             }
-            off += PAGE_SIZE;
+        });
+        for (off, raw) in moved {
+            self.pt.set(to + off, raw).map_err(|_| Errno::ENOMEM)?;
         }
         Ok(())
+    }
+
+    /// Indices (page numbers from `start`) of the present pages of `[start, end)`, in order.
+    pub fn present_pages(&mut self, start: u64, end: u64) -> alloc::vec::Vec<u64> {
+        let mut v = alloc::vec::Vec::new();
+        self.pt.for_each_entry(start, end, |va, e| {
+            if *e & Pte::PRESENT.bits() != 0 {
+                v.push((va - start) / PAGE_SIZE);
+            }
+        });
+        v
     }
 }
 

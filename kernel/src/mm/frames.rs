@@ -86,6 +86,7 @@ pub fn init(bi: &BootInfo, reserved: &[(u64, u64)]) -> u64 {
             super::page_ceil(e) as usize / PAGE_SIZE as usize,
         );
     }
+    TOTAL.store(fa.free_frames(), core::sync::atomic::Ordering::Relaxed);
     *FRAMES.lock() = Some(fa);
     top
 }
@@ -139,6 +140,13 @@ pub fn dec_ref(f: PhysFrame) -> Result<u32, RefError> {
 pub fn refcount(f: PhysFrame) -> Option<u32> {
     with(|fa| fa.refcount(f.number()))
 }
+
+/// Frames of RAM the allocator manages (free or in use).
+pub fn total_frames() -> usize {
+    TOTAL.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+static TOTAL: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// Frames free right now.
 pub fn free_frames() -> usize {

@@ -69,6 +69,14 @@ pub const fn page_ceil(a: u64) -> u64 {
     }
 }
 
+/// Rounds up to a page boundary, or `None` on overflow.
+pub const fn page_ceil_checked(a: u64) -> Option<u64> {
+    match a.checked_add(PAGE_SIZE - 1) {
+        Some(v) => Some(v & !(PAGE_SIZE - 1)),
+        None => None,
+    }
+}
+
 /// True for addresses in the kernel half.
 pub const fn is_kernel_addr(a: u64) -> bool {
     a >= 0xffff_8000_0000_0000

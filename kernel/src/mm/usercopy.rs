@@ -210,7 +210,11 @@ pub fn read_cstr_array(addr: u64, max_total: usize) -> KResult<Vec<Vec<u8>>> {
         if p == 0 {
             break;
         }
-        let s = read_cstr(p, 128 * 1024)?;
+        // Linux's MAX_ARG_STRLEN: 32 pages per string, NUL included; longer is E2BIG.
+        let s = match read_cstr(p, 32 * 4096 - 1) {
+            Err(Errno::ENAMETOOLONG) => return Err(Errno::E2BIG),
+            r => r?,
+        };
         total += s.len() + 1 + 8;
         if total > max_total {
             return Err(Errno::E2BIG);

@@ -75,6 +75,8 @@ pub struct Process {
     pub live_threads: AtomicUsize,
     /// Exit status as wait(2) encodes it, once exiting.
     pub exit_code: AtomicI32,
+    /// CPU time and counts of all its threads.
+    pub usage: Usage,
 }
 
 impl Process {
@@ -107,6 +109,10 @@ pub struct UserCtx {
     pub clear_child_tid: AtomicU64,
     pub robust_list: AtomicU64,
     pub robust_len: AtomicU64,
+    /// This thread's CPU time and counts.
+    pub usage: Usage,
+    /// What prctl(2) sets and reports.
+    pub prctl: Mutex<PrctlState>,
     /// Set to end the thread at its next return to user mode (SIGKILL's effect; the first
     /// piece of signal delivery).
     pub kill_pending: core::sync::atomic::AtomicBool,
@@ -127,16 +133,54 @@ impl UserCtx {
             robust_list: AtomicU64::new(0),
             robust_len: AtomicU64::new(0),
             kill_pending: core::sync::atomic::AtomicBool::new(false),
+            usage: Usage::default(),
+            prctl: Mutex::new(PrctlState {
+                dumpable: true,
+                ..Default::default()
+            }),
         })
     }
+}
+
+/// CPU time and event counts, charged per thread and per process: CPU time a timer tick at a
+/// time to whoever the tick interrupted (as Linux without precise accounting does).
+#[derive(Default)]
+pub struct Usage {
+    pub user_ticks: AtomicU64,
+    pub system_ticks: AtomicU64,
+    pub minor_faults: AtomicU64,
+    pub voluntary_switches: AtomicU64,
+    pub involuntary_switches: AtomicU64,
+}
+
+impl Usage {
+    /// Nanoseconds of CPU time (user, system).
+    pub fn cpu_ns(&self) -> (u64, u64) {
+        let tick = 1_000_000_000 / crate::arch::x86_64::apic::TICK_HZ;
+        (
+            self.user_ticks.load(Ordering::Relaxed) * tick,
+            self.system_ticks.load(Ordering::Relaxed) * tick,
+        )
+    }
+}
+
+/// prctl(2) state. The parent-death signal and the THP flag are recorded and reported; there
+/// is no parent death to signal (no fork yet) and no transparent huge page to disable.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PrctlState {
+    pub dumpable: bool,
+    pub no_new_privs: bool,
+    pub pdeathsig: u32,
+    pub thp_disable: bool,
 }
 
 /// Every process by pid. Lock order: taken alone.
 static TABLE: Mutex<BTreeMap<u32, Arc<Process>>> = Mutex::new(BTreeMap::new());
 static NEXT_PID: AtomicU32 = AtomicU32::new(2);
 
-/// Linux's default limits (RLIMIT_STACK 8 MiB, RLIMIT_NOFILE 1024/4096, the rest unlimited
-/// except RLIMIT_CORE 0 and RLIMIT_MEMLOCK 8 MiB).
+/// Linux's default limits: RLIMIT_STACK 8 MiB, RLIMIT_NOFILE 1024/4096, RLIMIT_CORE 0,
+/// RLIMIT_MEMLOCK 8 MiB, RLIMIT_NICE and RLIMIT_RTPRIO 0, RLIMIT_NPROC and RLIMIT_SIGPENDING
+/// from the amount of RAM, the rest unlimited.
 fn default_limits() -> [Rlimit; RLIM_NLIMITS] {
     const INF: u64 = u64::MAX;
     let mut l = [Rlimit {
@@ -159,13 +203,21 @@ fn default_limits() -> [Rlimit; RLIM_NLIMITS] {
         rlim_cur: 8 << 20,
         rlim_max: 8 << 20,
     };
-    l[keel_abi::resource::RLIMIT_NPROC as usize] = Rlimit {
-        rlim_cur: 4096,
-        rlim_max: 4096,
+    // Linux's fork_init: one thread per 128 KiB of RAM at most, and half of that per user.
+    let max_threads = (crate::mm::frames::total_frames() as u64 * 4096 / (128 << 10)).max(20);
+    let per_user = Rlimit {
+        rlim_cur: max_threads / 2,
+        rlim_max: max_threads / 2,
     };
-    l[keel_abi::resource::RLIMIT_SIGPENDING as usize] = Rlimit {
-        rlim_cur: 4096,
-        rlim_max: 4096,
+    l[keel_abi::resource::RLIMIT_NPROC as usize] = per_user;
+    l[keel_abi::resource::RLIMIT_SIGPENDING as usize] = per_user;
+    l[keel_abi::resource::RLIMIT_NICE as usize] = Rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    l[keel_abi::resource::RLIMIT_RTPRIO as usize] = Rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
     };
     l[keel_abi::resource::RLIMIT_MSGQUEUE as usize] = Rlimit {
         rlim_cur: 819_200,
@@ -184,8 +236,10 @@ pub fn new_process(ppid: u32, pid: Option<u32>) -> Option<Arc<Process>> {
         pid,
         cr3: AtomicU64::new(mm.root()),
         ppid: AtomicU32::new(ppid),
-        pgid: AtomicU32::new(pid),
-        sid: AtomicU32::new(pid),
+        // Linux's PID 1 inherits session and group 0 from the idle task until it calls
+        // setsid(); other kernel-made processes lead their own.
+        pgid: AtomicU32::new(if pid == 1 { 0 } else { pid }),
+        sid: AtomicU32::new(if pid == 1 { 0 } else { pid }),
         mm: Mutex::new(mm),
         fds: Arc::new(FdTable::new()),
         fs: Mutex::new(FsContext {
@@ -198,6 +252,7 @@ pub fn new_process(ppid: u32, pid: Option<u32>) -> Option<Arc<Process>> {
         limits: Mutex::new(default_limits()),
         live_threads: AtomicUsize::new(0),
         exit_code: AtomicI32::new(0),
+        usage: Usage::default(),
     });
     TABLE.lock().insert(pid, p.clone());
     Some(p)
@@ -242,7 +297,33 @@ pub fn resolve_user_fault(addr: u64, write: bool, exec: bool) -> Result<(), Faul
         return Err(FaultError::Unmapped);
     };
     let mm = u.process.mm();
-    mm.handle_fault(addr, write, exec)
+    mm.handle_fault(addr, write, exec)?;
+    u.usage.minor_faults.fetch_add(1, Ordering::Relaxed);
+    u.process.usage.minor_faults.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Charges one timer tick to the current thread and its process (from the timer interrupt).
+pub fn account_tick(from_user: bool) {
+    let t = crate::sched::current();
+    if let Some(u) = t.user() {
+        let (mine, theirs) = if from_user {
+            (&u.usage.user_ticks, &u.process.usage.user_ticks)
+        } else {
+            (&u.usage.system_ticks, &u.process.usage.system_ticks)
+        };
+        mine.fetch_add(1, Ordering::Relaxed);
+        theirs.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Number of live threads in all processes (sysinfo's `procs`).
+pub fn thread_count() -> usize {
+    TABLE
+        .lock()
+        .values()
+        .map(|p| p.live_threads.load(Ordering::Relaxed))
+        .sum()
 }
 
 /// Ends the current process because memory ran out while it faulted (Linux's OOM killer

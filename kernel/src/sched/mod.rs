@@ -119,6 +119,21 @@ pub fn schedule() {
         NEED_RESCHED.store(false, Ordering::Relaxed);
         let prev = s.current.take().expect("scheduler not initialised");
         let prev_state = prev.state();
+        if let Some(u) = prev.user() {
+            let (mine, theirs) = if prev_state == State::Running {
+                (
+                    &u.usage.involuntary_switches,
+                    &u.process.usage.involuntary_switches,
+                )
+            } else {
+                (
+                    &u.usage.voluntary_switches,
+                    &u.process.usage.voluntary_switches,
+                )
+            };
+            mine.fetch_add(1, Ordering::Relaxed);
+            theirs.fetch_add(1, Ordering::Relaxed);
+        }
         if prev_state == State::Running && !prev.is_idle() {
             prev.set_state(State::Runnable);
             s.run_queue.push_back(prev.clone());
@@ -197,8 +212,34 @@ pub(crate) fn finish_switch() {
     drop(dead);
 }
 
+/// Linux's load averages (1, 5, 15 minutes) in 11-bit fixed point, updated every 5 s from the
+/// number of runnable and running threads.
+static LOADAVG: [core::sync::atomic::AtomicU64; 3] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; 3];
+
+/// The load averages, fixed point with 11 fractional bits (what sysinfo(2) reports as
+/// `loads << 5`).
+pub fn load_averages() -> [u64; 3] {
+    [0, 1, 2].map(|i| LOADAVG[i].load(Ordering::Relaxed))
+}
+
+fn update_load(s: &Sched) {
+    const FIXED_1: u64 = 1 << 11;
+    const EXP: [u64; 3] = [1884, 2014, 2037]; // 1/exp(5s/1min), /5min, /15min
+    let running = s.current.as_ref().is_some_and(|t| !t.is_idle()) as u64;
+    let active = (s.run_queue.len() as u64 + running) * FIXED_1;
+    for (avg, e) in LOADAVG.iter().zip(EXP) {
+        let old = avg.load(Ordering::Relaxed);
+        let new = (old * e + active * (FIXED_1 - e)) / FIXED_1;
+        avg.store(new, Ordering::Relaxed);
+    }
+}
+
 /// Called by the timer interrupt.
 pub fn timer_tick() {
+    if crate::time::ticks().is_multiple_of(5 * crate::arch::x86_64::apic::TICK_HZ) {
+        update_load(&SCHED.lock());
+    }
     if crate::time::ticks().is_multiple_of(SLICE_TICKS) && !SCHED.lock().run_queue.is_empty() {
         NEED_RESCHED.store(true, Ordering::Relaxed);
     }

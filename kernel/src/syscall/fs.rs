@@ -19,6 +19,8 @@ use crate::mm::usercopy::{copy_from_user, copy_to_user, copy_to_user_partial, re
 const CHUNK: usize = 64 * 1024;
 /// Linux's PATH_MAX, including the NUL.
 const PATH_MAX: usize = 4096;
+/// Linux's MAX_RW_COUNT: the most one read or write transfers.
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
 /// Linux's UIO_MAXIOV.
 const IOV_MAX: i32 = 1024;
 
@@ -185,31 +187,42 @@ fn write_from(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<
 }
 
 pub fn sys_pread64(c: &Caller, fd: i32, buf: u64, count: usize, off: i64) -> KResult<usize> {
+    let f = file(c, fd)?;
+    if !f.ops().seekable() {
+        return Err(Errno::ESPIPE);
+    }
     if off < 0 {
         return Err(Errno::EINVAL);
     }
-    read_into(&*file(c, fd)?, buf, count, Some(off))
+    read_into(&f, buf, count, Some(off))
 }
 
 pub fn sys_pwrite64(c: &Caller, fd: i32, buf: u64, count: usize, off: i64) -> KResult<usize> {
+    let f = file(c, fd)?;
+    if !f.ops().seekable() {
+        return Err(Errno::ESPIPE);
+    }
     if off < 0 {
         return Err(Errno::EINVAL);
     }
-    write_from(&*file(c, fd)?, buf, count, Some(off))
+    write_from(&f, buf, count, Some(off))
 }
 
 fn read_iovecs(iov: u64, cnt: i32) -> KResult<Vec<IoVec>> {
     if !(0..=IOV_MAX).contains(&cnt) {
         return Err(Errno::EINVAL);
     }
+    // Linux's iovec import: a negative length is EINVAL; otherwise the total is clamped to
+    // MAX_RW_COUNT by shortening the buffers that go past it.
     let mut v = Vec::with_capacity(cnt as usize);
     let mut total: u64 = 0;
     for k in 0..cnt as usize {
-        let e = UserPtr::<IoVec>::new(iov).add(k)?.read()?;
-        total = total.checked_add(e.iov_len).ok_or(Errno::EINVAL)?;
-        if total > isize::MAX as u64 {
+        let mut e = UserPtr::<IoVec>::new(iov).add(k)?.read()?;
+        if (e.iov_len as i64) < 0 {
             return Err(Errno::EINVAL);
         }
+        e.iov_len = e.iov_len.min(MAX_RW_COUNT - total);
+        total += e.iov_len;
         v.push(e);
     }
     Ok(v)
@@ -353,7 +366,11 @@ pub fn sys_lseek(c: &Caller, fd: i32, off: i64, whence: u32) -> KResult<usize> {
 pub fn sys_ioctl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
     const FIOCLEX: u32 = 0x5451;
     const FIONCLEX: u32 = 0x5450;
+    const FIONBIO: u32 = 0x5421;
+    const FIOASYNC: u32 = 0x5452;
+    const FIONREAD: u32 = 0x541b;
     let f = file(c, fd)?;
+    // The requests Linux's VFS answers for every file (do_vfs_ioctl), before the driver.
     match cmd {
         FIOCLEX | FIONCLEX => {
             c.process()
@@ -361,8 +378,48 @@ pub fn sys_ioctl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
                 .fcntl(fd, keel_abi::fcntl::F_SETFD, (cmd == FIOCLEX) as u64)?;
             Ok(0)
         }
+        FIONBIO | FIOASYNC => {
+            let on = UserPtr::<i32>::new(arg).read()? != 0;
+            let bit = if cmd == FIONBIO {
+                keel_abi::fcntl::O_NONBLOCK
+            } else {
+                keel_abi::fcntl::FASYNC
+            };
+            let flags = if on {
+                f.flags() | bit
+            } else {
+                f.flags() & !bit
+            };
+            f.set_status_flags(flags);
+            Ok(0)
+        }
+        FIONREAD if f.stat().mode & S_IFMT == keel_vfs::consts::S_IFREG => {
+            let left = f
+                .stat()
+                .size
+                .saturating_sub(f.position())
+                .min(i32::MAX as u64);
+            UserPtr::<i32>::new(arg).write(left as i32)?;
+            Ok(0)
+        }
         _ => f.ioctl(cmd, arg as usize),
     }
+}
+
+/// A file's poll bits with the "normal data" aliases Linux reports alongside POLLIN and
+/// POLLOUT (POLLRDNORM, POLLWRNORM).
+fn readiness(f: &OpenFile) -> u16 {
+    const POLLRDNORM: u16 = 0x40;
+    const POLLWRNORM: u16 = 0x100;
+    let r = f.poll();
+    let mut out = r;
+    if r & keel_vfs::consts::POLLIN != 0 {
+        out |= POLLRDNORM;
+    }
+    if r & keel_vfs::consts::POLLOUT != 0 {
+        out |= POLLWRNORM;
+    }
+    out
 }
 
 pub fn sys_poll(c: &Caller, fds: u64, nfds: u64, timeout_ms: i32) -> KResult<usize> {
@@ -384,10 +441,7 @@ pub fn sys_poll(c: &Caller, fds: u64, nfds: u64, timeout_ms: i32) -> KResult<usi
             p.revents = match f {
                 _ if p.fd < 0 => 0,
                 None => 0x20, // POLLNVAL
-                Some(f) => {
-                    let r = f.poll();
-                    (r & (p.events as u16 | POLLERR | POLLHUP)) as i16
-                }
+                Some(f) => (readiness(f) & (p.events as u16 | POLLERR | POLLHUP)) as i16,
             };
             if p.revents != 0 {
                 ready += 1;
@@ -403,7 +457,7 @@ pub fn sys_poll(c: &Caller, fds: u64, nfds: u64, timeout_ms: i32) -> KResult<usi
             || {
                 files.iter().zip(&v).any(|(f, p)| {
                     f.as_ref()
-                        .is_some_and(|f| f.poll() & (p.events as u16 | POLLERR | POLLHUP) != 0)
+                        .is_some_and(|f| readiness(f) & (p.events as u16 | POLLERR | POLLHUP) != 0)
                 })
             },
             deadline,
@@ -596,4 +650,31 @@ pub fn sys_sendfile(
         input.seek(pos as i64, 0)?;
     }
     Ok(done)
+}
+
+pub fn sys_ftruncate(c: &Caller, fd: i32, len: i64) -> KResult<usize> {
+    file(c, fd)?.truncate(len)?;
+    Ok(0)
+}
+
+pub fn sys_truncate(c: &Caller, path: u64, len: i64) -> KResult<usize> {
+    let path = path_arg(path)?;
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let inode = with_ctx(c, AT_FDCWD, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
+    match inode.metadata().mode & S_IFMT {
+        S_IFDIR => return Err(Errno::EISDIR),
+        keel_vfs::consts::S_IFREG => {}
+        _ => return Err(Errno::EINVAL),
+    }
+    let cred = c.process().cred.lock().fs_cred();
+    inode.check_access(&cred, keel_vfs::consts::MAY_WRITE)?;
+    inode.truncate(len as u64)?;
+    Ok(0)
+}
+
+pub fn sys_fsync(c: &Caller, fd: i32) -> KResult<usize> {
+    file(c, fd)?.fsync()?;
+    Ok(0)
 }

@@ -8,6 +8,37 @@ use keel_vm::{MmapLimits, PROT_RWX};
 use super::Caller;
 use crate::mm::aspace::{Backing, MemObject};
 
+/// What an mmap(2) maps.
+enum Source {
+    Anonymous,
+    /// A regular file's bytes, copied in at mmap time (no page cache yet).
+    File(alloc::sync::Arc<keel_vfs::Inode>),
+}
+
+/// Linux's file checks for mmap (do_mmap): EACCES for a file not open for reading, or shared
+/// and writable without write access; ENODEV for what cannot be mapped. `/dev/zero` maps as
+/// anonymous memory, as on Linux.
+fn mmap_source(f: &keel_vfs::OpenFile, shared: bool, prot: u32) -> KResult<Source> {
+    use keel_abi::mman::PROT_WRITE;
+    if shared && prot & PROT_WRITE != 0 && !f.writable() {
+        return Err(Errno::EACCES);
+    }
+    if !f.readable() {
+        return Err(Errno::EACCES);
+    }
+    let meta = f.stat();
+    match meta.mode & keel_vfs::consts::S_IFMT {
+        keel_vfs::consts::S_IFREG => {
+            if shared && prot & PROT_WRITE != 0 {
+                return Err(Errno::ENODEV); // writable shared file mappings need a page cache
+            }
+            f.inode().cloned().map(Source::File).ok_or(Errno::ENODEV)
+        }
+        keel_vfs::consts::S_IFCHR if meta.rdev == keel_vfs::makedev(1, 5) => Ok(Source::Anonymous),
+        _ => Err(Errno::ENODEV),
+    }
+}
+
 pub fn sys_mmap(
     c: &Caller,
     addr: u64,
@@ -17,47 +48,50 @@ pub fn sys_mmap(
     fd: i32,
     off: u64,
 ) -> KResult<usize> {
+    use keel_abi::mman::{MAP_NORESERVE, PROT_WRITE};
     let p = c.process();
     let has_file = flags & MAP_ANONYMOUS == 0;
     let file = if has_file { Some(p.fds.get(fd)?) } else { None };
     let shared = matches!(flags & MAP_TYPE, MAP_SHARED | MAP_SHARED_VALIDATE);
-    if let Some(f) = &file {
-        if shared {
-            return Err(Errno::ENODEV); // shared file mappings come with the page cache
-        }
-        if !f.readable() {
-            return Err(Errno::EACCES);
-        }
-        if f.inode().map(|i| i.is_dir()).unwrap_or(true) {
-            return Err(Errno::ENODEV);
-        }
-    }
     let mm = p.mm();
-    let plan = {
-        let mut g = mm.lock();
-        let plan = keel_vm::plan_mmap(
-            &g.vmas,
-            addr,
-            len,
-            prot,
-            flags,
-            has_file,
-            off,
-            &MmapLimits::default(),
-        )?;
-        let backing = if shared && !has_file {
-            Backing::Shared(MemObject::new_anonymous())
-        } else {
-            Backing::Anon
-        };
-        let removed = keel_vm::apply_mmap(&mut g.vmas, &plan, backing, PROT_RWX)?;
-        for v in removed {
-            g.zap(v.start, v.end);
-        }
-        plan
+    let mut g = mm.lock();
+    let plan = keel_vm::plan_mmap(
+        &g.vmas,
+        addr,
+        len,
+        prot,
+        flags,
+        has_file,
+        off,
+        &MmapLimits::default(),
+    )?;
+    let source = match &file {
+        Some(f) => mmap_source(f, shared, prot)?,
+        None => Source::Anonymous,
     };
-    if let Some(inode) = file.as_ref().and_then(|f| f.inode()) {
-        // A private file mapping gets a copy of the file's bytes now (no page cache yet).
+    // Linux's default overcommit heuristic: one private writable (or shared anonymous)
+    // mapping larger than all of RAM cannot be committed.
+    let accountable = match source {
+        Source::Anonymous => shared || prot & PROT_WRITE != 0,
+        Source::File(_) => !shared && prot & PROT_WRITE != 0,
+    };
+    if accountable
+        && flags & MAP_NORESERVE == 0
+        && plan.len / 4096 > crate::mm::frames::total_frames() as u64
+    {
+        return Err(Errno::ENOMEM);
+    }
+    let (backing, max_prot) = match (&source, shared) {
+        (Source::Anonymous, true) => (Backing::Shared(MemObject::new_anonymous()), PROT_RWX),
+        // A read-only shared file mapping is a snapshot: it may never become writable.
+        (Source::File(_), true) => (Backing::Anon, PROT_RWX & !PROT_WRITE),
+        _ => (Backing::Anon, PROT_RWX),
+    };
+    for v in keel_vm::apply_mmap(&mut g.vmas, &plan, backing, max_prot)? {
+        g.zap(v.start, v.end);
+    }
+    drop(g);
+    if let Source::File(inode) = &source {
         let mut buf = crate::mm::try_zeroed_buffer(
             plan.len.min(inode.metadata().size.saturating_sub(off)) as usize,
         )?;
@@ -67,8 +101,7 @@ pub fn sys_mmap(
     if plan.populate {
         let mut g = mm.lock();
         let mut va = plan.addr;
-        while va < plan.end() {
-            let _ = g.fault_in(va, false, false);
+        while va < plan.end() && g.fault_in(va, false, false).is_ok() {
             va += 4096;
         }
     }
@@ -175,4 +208,89 @@ pub fn sys_madvise(c: &Caller, addr: u64, len: u64, advice: i32) -> KResult<usiz
         }
     }
     out.result.map(|()| 0)
+}
+
+/// Checks that `[addr, addr+len)` rounded to pages is fully mapped: ENOMEM otherwise, as the
+/// calls that act on existing mappings (mlock, msync, mincore) answer.
+fn mapped_range(c: &Caller, addr: u64, len: u64) -> KResult<(u64, u64)> {
+    let start = addr & !4095;
+    let end = addr
+        .checked_add(len)
+        .and_then(crate::mm::page_ceil_checked)
+        .ok_or(Errno::ENOMEM)?;
+    if end > keel_vm::TASK_SIZE {
+        return Err(Errno::ENOMEM);
+    }
+    let mm = c.process().mm();
+    if !mm.lock().vmas.is_fully_mapped(start, end) {
+        return Err(Errno::ENOMEM);
+    }
+    Ok((start, end))
+}
+
+/// mlock/munlock: Keel never pages memory out, so every mapped page is already locked in
+/// RAM; what remains is Linux's validation (ENOMEM for an unmapped range).
+pub fn sys_mlock(c: &Caller, addr: u64, len: u64) -> KResult<usize> {
+    mapped_range(c, addr, len)?;
+    Ok(0)
+}
+
+pub fn sys_mlock2(c: &Caller, addr: u64, len: u64, flags: u32) -> KResult<usize> {
+    if flags & !1 != 0 {
+        return Err(Errno::EINVAL); // only MLOCK_ONFAULT exists
+    }
+    sys_mlock(c, addr, len)
+}
+
+pub fn sys_mlockall(flags: u32) -> KResult<usize> {
+    const MCL_CURRENT: u32 = 1;
+    const MCL_FUTURE: u32 = 2;
+    const MCL_ONFAULT: u32 = 4;
+    if flags == 0 || flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags == MCL_ONFAULT
+    {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+/// msync: there are no shared file mappings to write back yet, so after Linux's argument
+/// checks there is nothing to do.
+pub fn sys_msync(c: &Caller, addr: u64, len: u64, flags: u32) -> KResult<usize> {
+    const MS_ASYNC: u32 = 1;
+    const MS_INVALIDATE: u32 = 2;
+    const MS_SYNC: u32 = 4;
+    if addr & 4095 != 0
+        || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC)
+    {
+        return Err(Errno::EINVAL);
+    }
+    mapped_range(c, addr, len)?;
+    Ok(0)
+}
+
+/// mincore: one byte per page, 1 where the page is resident (present in the page tables).
+pub fn sys_mincore(c: &Caller, addr: u64, len: u64, vec: u64) -> KResult<usize> {
+    if addr & 4095 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (start, end) = mapped_range(c, addr, len)?;
+    let pages = (end - start) / 4096;
+    crate::mm::usercopy::check_range(vec, pages as usize)?;
+    let present = c.process().mm().lock().present_pages(start, end);
+    let mut present = present.into_iter().peekable();
+    // A chunk at a time, as Linux does, so a huge range needs no huge buffer.
+    let mut chunk = [0u8; 4096];
+    let mut done = 0u64;
+    while done < pages {
+        let n = (pages - done).min(chunk.len() as u64);
+        chunk.fill(0);
+        while let Some(&k) = present.peek().filter(|&&k| k < done + n) {
+            chunk[(k - done) as usize] = 1;
+            present.next();
+        }
+        crate::mm::usercopy::copy_to_user(vec + done, &chunk[..n as usize])?;
+        done += n;
+    }
+    Ok(0)
 }

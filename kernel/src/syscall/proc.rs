@@ -32,7 +32,11 @@ pub fn sys_execve(
     frame: &mut TrapFrame,
 ) -> KResult<usize> {
     let path = read_cstr(path, 4095)?;
-    let argv = read_cstr_array(argv, ARG_MAX)?;
+    let mut argv = read_cstr_array(argv, ARG_MAX)?;
+    if argv.is_empty() {
+        // Linux (since 5.18) gives a program started with no arguments an empty argv[0].
+        argv.push(alloc::vec::Vec::new());
+    }
     let envp = read_cstr_array(envp, ARG_MAX)?;
     let p = c.process();
     let loaded = crate::proc::exec::load(p, &path, argv, envp)?;
@@ -168,12 +172,39 @@ pub fn sys_prctl(c: &Caller, option: i32, arg2: u64, _arg3: u64) -> KResult<usiz
             copy_to_user(arg2, &c.thread.name_bytes())?;
             Ok(0)
         }
-        PR_GET_DUMPABLE => Ok(1),
-        PR_SET_DUMPABLE if arg2 <= 1 => Ok(0),
-        PR_GET_NO_NEW_PRIVS => Ok(0),
-        PR_SET_NO_NEW_PRIVS if arg2 == 1 => Ok(0),
-        PR_SET_PDEATHSIG if arg2 <= 64 => Ok(0),
-        _ => Err(Errno::EINVAL),
+        _ => {
+            let u = c.thread.user().ok_or(Errno::EINVAL)?;
+            let mut st = u.prctl.lock();
+            match option as u32 {
+                PR_GET_DUMPABLE => Ok(st.dumpable as usize),
+                PR_SET_DUMPABLE if arg2 <= 1 => {
+                    st.dumpable = arg2 == 1;
+                    Ok(0)
+                }
+                PR_GET_NO_NEW_PRIVS => Ok(st.no_new_privs as usize),
+                // Sticky: it can be set, never cleared.
+                PR_SET_NO_NEW_PRIVS if arg2 == 1 => {
+                    st.no_new_privs = true;
+                    Ok(0)
+                }
+                PR_SET_PDEATHSIG if arg2 <= 64 => {
+                    st.pdeathsig = arg2 as u32;
+                    Ok(0)
+                }
+                PR_GET_PDEATHSIG => {
+                    let sig = st.pdeathsig as i32;
+                    drop(st);
+                    UserPtr::<i32>::new(arg2).write(sig)?;
+                    Ok(0)
+                }
+                PR_GET_THP_DISABLE => Ok(st.thp_disable as usize),
+                PR_SET_THP_DISABLE => {
+                    st.thp_disable = arg2 != 0;
+                    Ok(0)
+                }
+                _ => Err(Errno::EINVAL),
+            }
+        }
     }
 }
 
@@ -282,7 +313,7 @@ pub fn sys_getrandom(buf: u64, len: usize, flags: u32) -> KResult<usize> {
     {
         return Err(Errno::EINVAL);
     }
-    let len = len.min(32 << 20);
+    let len = len.min(0x7fff_f000); // Linux's MAX_RW_COUNT
     let mut done = 0;
     let mut chunk = [0u8; 256];
     while done < len {

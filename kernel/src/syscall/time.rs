@@ -15,14 +15,18 @@ const CLOCK_MONOTONIC_COARSE: i32 = 6;
 const CLOCK_BOOTTIME: i32 = 7;
 const TIMER_ABSTIME: i32 = 1;
 
-fn clock_ns(id: i32) -> KResult<i64> {
+fn clock_ns(c: &super::Caller, id: i32) -> KResult<i64> {
+    let cpu = |u: &crate::proc::Usage| {
+        let (user, system) = u.cpu_ns();
+        (user + system) as i64
+    };
     Ok(match id {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE => crate::time::realtime_ns(),
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
             crate::time::monotonic_ns() as i64
         }
-        // No per-thread CPU accounting yet: time since boot is an upper bound that only grows.
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => crate::time::monotonic_ns() as i64,
+        CLOCK_PROCESS_CPUTIME_ID => cpu(&c.process().usage),
+        CLOCK_THREAD_CPUTIME_ID => c.thread.user().map(|u| cpu(&u.usage)).unwrap_or(0),
         _ => return Err(Errno::EINVAL),
     })
 }
@@ -34,16 +38,23 @@ fn ts(ns: i64) -> Timespec {
     }
 }
 
-pub fn sys_clock_gettime(id: i32, tp: u64) -> KResult<usize> {
-    let now = clock_ns(id)?;
+pub fn sys_clock_gettime(c: &super::Caller, id: i32, tp: u64) -> KResult<usize> {
+    let now = clock_ns(c, id)?;
     UserPtr::<Timespec>::new(tp).write(ts(now))?;
     Ok(0)
 }
 
-pub fn sys_clock_getres(id: i32, tp: u64) -> KResult<usize> {
-    clock_ns(id)?;
+pub fn sys_clock_getres(c: &super::Caller, id: i32, tp: u64) -> KResult<usize> {
+    clock_ns(c, id)?;
+    // CPU clocks advance a tick at a time; the others are interpolated to the nanosecond.
+    let res = match id {
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
+            1_000_000_000 / crate::arch::x86_64::apic::TICK_HZ as i64
+        }
+        _ => 1,
+    };
     if tp != 0 {
-        UserPtr::<Timespec>::new(tp).write(ts(1))?;
+        UserPtr::<Timespec>::new(tp).write(ts(res))?;
     }
     Ok(0)
 }
@@ -94,7 +105,13 @@ pub fn sys_nanosleep(req: u64, _rem: u64) -> KResult<usize> {
     Ok(0)
 }
 
-pub fn sys_clock_nanosleep(id: i32, flags: i32, req: u64, _rem: u64) -> KResult<usize> {
+pub fn sys_clock_nanosleep(
+    c: &super::Caller,
+    id: i32,
+    flags: i32,
+    req: u64,
+    _rem: u64,
+) -> KResult<usize> {
     match id {
         CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME => {}
         CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
@@ -105,10 +122,98 @@ pub fn sys_clock_nanosleep(id: i32, flags: i32, req: u64, _rem: u64) -> KResult<
     let now_mono = crate::time::monotonic_ns() as i64;
     let deadline = if flags & TIMER_ABSTIME != 0 {
         // Convert an absolute time on `id` into a monotonic deadline.
-        now_mono.saturating_add(ns.saturating_sub(clock_ns(id)?))
+        now_mono.saturating_add(ns.saturating_sub(clock_ns(c, id)?))
     } else {
         now_mono.saturating_add(ns)
     };
     sleep_until_monotonic(deadline);
+    Ok(0)
+}
+
+/// Clock ticks per second as user space counts them (`AT_CLKTCK`, USER_HZ).
+const USER_HZ: u64 = 100;
+
+pub fn sys_times(c: &super::Caller, buf: u64) -> KResult<usize> {
+    if buf != 0 {
+        let (u, s) = c.process().usage.cpu_ns();
+        let to_ticks = |ns: u64| (ns / (1_000_000_000 / USER_HZ)) as i64;
+        // tms_utime, tms_stime, tms_cutime, tms_cstime (no child has ever been waited for).
+        UserPtr::<[i64; 4]>::new(buf).write([to_ticks(u), to_ticks(s), 0, 0])?;
+    }
+    Ok((crate::time::monotonic_ns() / (1_000_000_000 / USER_HZ)) as usize)
+}
+
+fn tv(ns: u64) -> Timeval {
+    Timeval {
+        tv_sec: (ns / 1_000_000_000) as i64,
+        tv_usec: (ns % 1_000_000_000 / 1000) as i64,
+    }
+}
+
+pub fn sys_getrusage(c: &super::Caller, who: i32, buf: u64) -> KResult<usize> {
+    const RUSAGE_SELF: i32 = 0;
+    const RUSAGE_CHILDREN: i32 = -1;
+    const RUSAGE_THREAD: i32 = 1;
+    let usage = match who {
+        RUSAGE_SELF => Some(&c.process().usage),
+        RUSAGE_THREAD => c.thread.user().map(|u| &u.usage),
+        RUSAGE_CHILDREN => None, // no child has ever been waited for
+        _ => return Err(Errno::EINVAL),
+    };
+    let mut r = keel_abi::resource::Rusage::default();
+    if let Some(u) = usage {
+        let (user, system) = u.cpu_ns();
+        r.ru_utime = tv(user);
+        r.ru_stime = tv(system);
+        r.ru_maxrss = (c.process().mm().resident_pages() * 4) as i64;
+        r.ru_minflt = u.minor_faults.load(core::sync::atomic::Ordering::Relaxed) as i64;
+        r.ru_nvcsw = u
+            .voluntary_switches
+            .load(core::sync::atomic::Ordering::Relaxed) as i64;
+        r.ru_nivcsw = u
+            .involuntary_switches
+            .load(core::sync::atomic::Ordering::Relaxed) as i64;
+    }
+    UserPtr::<keel_abi::resource::Rusage>::new(buf).write(r)?;
+    Ok(0)
+}
+
+/// The kernel's `struct sysinfo` on x86_64.
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+pub struct SysInfo {
+    uptime: i64,
+    loads: [u64; 3],
+    totalram: u64,
+    freeram: u64,
+    sharedram: u64,
+    bufferram: u64,
+    totalswap: u64,
+    freeswap: u64,
+    procs: u16,
+    pad: u16,
+    pad2: u32,
+    totalhigh: u64,
+    freehigh: u64,
+    mem_unit: u32,
+    pad3: u32,
+}
+const _: () = assert!(core::mem::size_of::<SysInfo>() == 112);
+// SAFETY: integers only, padding spelled out.
+unsafe impl crate::mm::usercopy::Pod for SysInfo {}
+
+pub fn sys_sysinfo(buf: u64) -> KResult<usize> {
+    let page = 4096u64;
+    let info = SysInfo {
+        uptime: (crate::time::monotonic_ns() / 1_000_000_000) as i64,
+        // Linux reports the 11-bit fixed-point averages shifted to 16 bits (SI_LOAD_SHIFT).
+        loads: crate::sched::load_averages().map(|l| l << 5),
+        totalram: crate::mm::frames::total_frames() as u64 * page,
+        freeram: crate::mm::frames::free_frames() as u64 * page,
+        procs: crate::proc::thread_count().min(u16::MAX as usize) as u16,
+        mem_unit: 1,
+        ..Default::default()
+    };
+    UserPtr::<SysInfo>::new(buf).write(info)?;
     Ok(0)
 }

@@ -197,6 +197,65 @@ impl PageTable {
         None
     }
 
+    /// Calls `f(va, entry)` for every non-zero 4 KiB entry in `[start, end)`, visiting only the
+    /// tables that exist, so the cost follows what is mapped, not the size of the range (a
+    /// terabyte reserved with PROT_NONE costs nothing to walk). An entry `f` changes has its
+    /// TLB entry flushed.
+    pub fn for_each_entry(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, &mut u64)) {
+        fn walk(
+            pa: u64,
+            level: u32,
+            base: u64,
+            start: u64,
+            end: u64,
+            f: &mut dyn FnMut(u64, &mut u64),
+        ) {
+            let span = 1u64 << (12 + 9 * (level - 1));
+            let first = (start.saturating_sub(base) / span) as usize;
+            for i in first..512 {
+                let va = base + i as u64 * span;
+                if va >= end {
+                    break;
+                }
+                let e = &mut table(pa)[i];
+                if level == 1 {
+                    if *e != 0 {
+                        let before = *e;
+                        f(va, e);
+                        if *e != before {
+                            cpu::invlpg(va);
+                        }
+                    }
+                } else if *e & Pte::PRESENT.bits() != 0 && *e & Pte::HUGE.bits() == 0 {
+                    walk(*e & ADDR_MASK, level - 1, va, start, end, f);
+                }
+            }
+        }
+        walk(self.root, 4, 0, start, end.min(crate::mm::USER_END), &mut f);
+    }
+
+    /// Number of present 4 KiB pages in the user half, walking only the tables that exist.
+    pub fn count_user_present(&self) -> u64 {
+        fn count(pa: u64, level: u32, entries: core::ops::Range<usize>) -> u64 {
+            let mut n = 0;
+            for i in entries {
+                let e = table(pa)[i];
+                if e & Pte::PRESENT.bits() == 0 {
+                    continue;
+                }
+                n += if level == 1 {
+                    1
+                } else if e & Pte::HUGE.bits() != 0 {
+                    1 << (9 * (level - 1))
+                } else {
+                    count(e & ADDR_MASK, level - 1, 0..512)
+                };
+            }
+            n
+        }
+        count(self.root, 4, 0..256)
+    }
+
     /// Frees the user half's page-table frames (not the leaf frames: their owner drops
     /// those first) and the root.
     pub fn free_tables(self) {

@@ -137,6 +137,9 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         v if v < vector::FIRST_IRQ => exception(frame),
         vector::SPURIOUS => {}
         v => {
+            if v == vector::TIMER {
+                crate::proc::account_tick(frame.from_user());
+            }
             crate::irq::dispatch(v as u8);
             apic::eoi();
         }
