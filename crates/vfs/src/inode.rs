@@ -139,6 +139,16 @@ impl Superblock {
         self.used.load(Ordering::Relaxed)
     }
 
+    /// The content budget (`TmpfsConfig::max_bytes`), for statfs.
+    pub fn max_bytes(&self) -> u64 {
+        self.config.max_bytes
+    }
+
+    /// Device number reported as `st_dev` (and, split, as statfs's `f_fsid`).
+    pub fn dev(&self) -> u64 {
+        self.config.dev
+    }
+
     fn reserve(&self, bytes: u64) -> KResult<()> {
         let max = self.config.max_bytes;
         self.used

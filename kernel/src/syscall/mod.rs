@@ -120,6 +120,8 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::MADVISE => mm::sys_madvise(c, a[0], a[1], i(a[2])),
         nr::DUP => fs::sys_dup(c, i(a[0])),
         nr::TRUNCATE => fs::sys_truncate(c, a[0], a[1] as i64),
+        nr::STATFS => fs::sys_statfs(c, a[0], a[1]),
+        nr::FSTATFS => fs::sys_fstatfs(c, i(a[0]), a[1]),
         nr::FTRUNCATE => fs::sys_ftruncate(c, i(a[0]), a[1] as i64),
         nr::FSYNC | nr::FDATASYNC => fs::sys_fsync(c, i(a[0])),
         nr::MLOCK | nr::MUNLOCK => mm::sys_mlock(c, a[0], a[1]),
