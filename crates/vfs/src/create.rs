@@ -5,6 +5,7 @@
 //!
 //! Locking: `Superblock::namespace`, then one inode lock at a time.
 
+use crate::filedata::FileData;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -56,7 +57,7 @@ impl Inode {
         };
         let body = match (ftype, content) {
             (FileType::Directory, _) => Body::Dir(DirData::new(Arc::downgrade(self))),
-            (FileType::Regular, _) => Body::Regular(Vec::new()),
+            (FileType::Regular, _) => Body::Regular(FileData::default()),
             (FileType::Symlink, NewContent::Symlink(t)) => Body::Symlink(t.to_vec()),
             (FileType::Symlink, NewContent::Empty) => Body::Symlink(Vec::new()),
             _ => Body::Special,

@@ -21,6 +21,7 @@ use spin::{Mutex, MutexGuard};
 use crate::consts::{FileType, S_IALLUGO};
 use crate::cred::{access, Cred};
 use crate::dir::DirData;
+use crate::filedata::{FileData, PAGE};
 
 /// A point in time, as `struct timespec` (seconds and nanoseconds since the epoch).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -149,7 +150,7 @@ impl Superblock {
         self.config.dev
     }
 
-    fn reserve(&self, bytes: u64) -> KResult<()> {
+    pub(crate) fn reserve(&self, bytes: u64) -> KResult<()> {
         let max = self.config.max_bytes;
         self.used
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
@@ -159,14 +160,14 @@ impl Superblock {
             .map_err(|_| Errno::ENOSPC)
     }
 
-    fn release(&self, bytes: u64) {
+    pub(crate) fn release(&self, bytes: u64) {
         self.used.fetch_sub(bytes, Ordering::AcqRel);
     }
 }
 
 /// Content of an inode, by type.
 pub(crate) enum Body {
-    Regular(Vec<u8>),
+    Regular(FileData),
     Dir(DirData),
     Symlink(Vec<u8>),
     /// Device nodes, FIFOs and sockets: everything is in the metadata.
@@ -184,10 +185,6 @@ pub struct Inode {
     ftype: FileType,
     pub(crate) sb: Arc<Superblock>,
     pub(crate) state: Mutex<InodeState>,
-}
-
-fn blocks_for(size: u64) -> u64 {
-    size.div_ceil(4096) * 8
 }
 
 impl Inode {
@@ -262,8 +259,8 @@ impl Inode {
         let mut m = st.meta;
         match &st.body {
             Body::Regular(data) => {
-                m.size = data.len() as u64;
-                m.blocks = blocks_for(m.size);
+                m.size = data.size();
+                m.blocks = data.allocated_pages() * (PAGE / 512);
             }
             Body::Symlink(t) => m.size = t.len() as u64,
             Body::Dir(d) => m.size = 40 + 20 * d.len() as u64,
@@ -285,18 +282,7 @@ impl Inode {
     pub fn read_at(&self, off: u64, buf: &mut [u8]) -> KResult<usize> {
         let mut st = self.lock();
         let n = match &st.body {
-            Body::Regular(data) => {
-                let len = data.len() as u64;
-                if off >= len {
-                    0
-                } else {
-                    // off < len <= usize::MAX, so the casts are lossless.
-                    let start = off as usize;
-                    let n = buf.len().min(data.len() - start);
-                    buf[..n].copy_from_slice(&data[start..start + n]);
-                    n
-                }
-            }
+            Body::Regular(data) => data.read(off, buf),
             Body::Dir(_) => return Err(Errno::EISDIR),
             _ => return Err(Errno::EINVAL),
         };
@@ -322,21 +308,18 @@ impl Inode {
                 Errno::EINVAL
             });
         };
-        let off = if append { data.len() as u64 } else { off };
+        let off = if append { data.size() } else { off };
         if buf.is_empty() {
             return Ok((0, off));
         }
         if off >= max {
             return Err(Errno::EFBIG);
         }
-        let count = (buf.len() as u64).min(max - off);
-        let end = off + count;
-        grow(&self.sb, data, end)?;
-        // end <= data.len() now, so both fit in usize.
-        data[off as usize..end as usize].copy_from_slice(&buf[..count as usize]);
+        let count = (buf.len() as u64).min(max - off) as usize;
+        let n = data.write(&self.sb, off, &buf[..count])?;
         st.meta.mtime = now;
         st.meta.ctime = now;
-        Ok((count as usize, end))
+        Ok((n, off + n as u64))
     }
 
     /// Sets a regular file's size (`truncate(2)`): growth reads back as zeros. EFBIG beyond the
@@ -355,14 +338,7 @@ impl Inode {
                 Errno::EINVAL
             });
         };
-        let old = data.len() as u64;
-        if len > old {
-            grow(&self.sb, data, len)?;
-        } else if len < old {
-            data.truncate(len as usize);
-            data.shrink_to_fit();
-            self.sb.release(old - len);
-        }
+        data.set_size(&self.sb, len);
         st.meta.mtime = now;
         st.meta.ctime = now;
         Ok(())
@@ -374,30 +350,10 @@ impl Inode {
     }
 }
 
-/// Grows `data` to `end` zero-filled, charging the superblock's budget.
-fn grow(sb: &Superblock, data: &mut Vec<u8>, end: u64) -> KResult<()> {
-    let old = data.len() as u64;
-    if end <= old {
-        return Ok(());
-    }
-    let extra = end - old;
-    sb.reserve(extra)?;
-    let Ok(new_len) = usize::try_from(end) else {
-        sb.release(extra);
-        return Err(Errno::EFBIG);
-    };
-    if data.try_reserve(new_len - data.len()).is_err() {
-        sb.release(extra);
-        return Err(Errno::ENOSPC);
-    }
-    data.resize(new_len, 0);
-    Ok(())
-}
-
 impl Drop for Inode {
     fn drop(&mut self) {
-        if let Body::Regular(data) = &self.state.get_mut().body {
-            self.sb.release(data.len() as u64);
+        if let Body::Regular(data) = &mut self.state.get_mut().body {
+            data.release_all(&self.sb);
         }
     }
 }

@@ -42,6 +42,7 @@ mod cred;
 mod dir;
 mod fdtable;
 mod file;
+mod filedata;
 mod inode;
 mod install;
 mod open;

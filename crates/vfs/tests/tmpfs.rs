@@ -5,6 +5,7 @@ use common::*;
 use keel_abi::Errno;
 use keel_vfs::consts::*;
 use keel_vfs::*;
+use std::sync::Arc;
 
 #[test]
 fn mkdir_and_rmdir_keep_the_parent_link_count() {
@@ -363,7 +364,9 @@ fn size_limits_give_efbig_and_enospc() {
     let mut err = None;
     for i in 0..20 {
         let g = file(&v, &format!("/g{i}"), b"");
-        match g.truncate(64 << 10) {
+        // Growing by truncate makes a hole and costs nothing; written bytes are charged.
+        g.truncate(64 << 10).unwrap();
+        match g.write_at(0, &[7u8; 64 << 10], false).map(|_| ()) {
             Ok(()) => files.push(g),
             Err(e) => {
                 err = Some(e);
@@ -480,4 +483,43 @@ fn readdir_cookies_survive_removals_during_a_scan() {
         "resuming after b sees d and the new e, nothing twice"
     );
     assert_eq!(first[1].ino, v.root().ino(), ".. of /d is the root");
+}
+
+#[test]
+fn holes_read_as_zeros_and_cost_nothing_until_written() {
+    let v = Vfs::new(
+        TmpfsConfig {
+            max_file_size: i64::MAX as u64,
+            ..config()
+        },
+        Arc::new(|| (0, 0)),
+        Arc::new(NoDevices),
+    );
+    let f = file(&v, "/sparse", b"");
+    let before = v.superblock().used_bytes();
+    f.truncate(1 << 40).unwrap();
+    assert_eq!(f.metadata().size, 1 << 40, "truncate sets the size");
+    assert_eq!(f.metadata().blocks, 0, "a hole allocates no blocks");
+    assert_eq!(v.superblock().used_bytes(), before, "a hole is not charged");
+    let mut buf = [9u8; 16];
+    assert_eq!(
+        f.read_at((1 << 40) - 8, &mut buf).unwrap(),
+        8,
+        "reads stop at the size"
+    );
+    assert_eq!(&buf[..8], &[0; 8], "holes read as zeros");
+    f.write_at(5000, b"abc", false).unwrap();
+    assert_eq!(
+        f.metadata().blocks,
+        8,
+        "one written page is one 4 KiB block"
+    );
+    f.truncate(5001).unwrap();
+    f.truncate(6000).unwrap();
+    let mut back = [9u8; 4];
+    f.read_at(5000, &mut back).unwrap();
+    assert_eq!(
+        &back, b"a\0\0\0",
+        "bytes cut by a shrink read back as zeros after regrowth"
+    );
 }

@@ -6,6 +6,7 @@
 //! sockets later), then retries. Lock order: VFS-internal locks are leaves below everything
 //! here; none is held across a user copy.
 
+mod console;
 mod devices;
 mod initrd;
 
@@ -17,7 +18,7 @@ use spin::Once;
 
 use crate::sched::WaitQueue;
 
-pub use devices::console_input;
+pub use console::console_input;
 pub use initrd::unpack_initrd;
 
 static VFS: Once<Vfs> = Once::new();
@@ -45,7 +46,7 @@ pub fn init() {
         let config = TmpfsConfig {
             dev: 2,
             max_bytes: budget,
-            max_file_size: budget,
+            max_file_size: i64::MAX as u64, // MAX_LFS_FILESIZE: files may be sparse
         };
         let vfs = Vfs::new(config, clock, Arc::new(devices::Devices));
         // A tmpfs root without a mode option is 1777, as Linux's rootfs is; an initrd entry
@@ -57,12 +58,18 @@ pub fn init() {
 
 /// Reads from an open file, blocking while it has nothing (unless O_NONBLOCK).
 pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
+    // A console in non-canonical mode with VMIN 0 and VTIME set gives up after VTIME.
+    let deadline = console::read_timeout_ns(f).map(|t| crate::time::monotonic_ns() + t);
     loop {
         match f.read(buf) {
             Err(Errno::EAGAIN) if f.flags() & keel_vfs::consts::O_NONBLOCK == 0 => {
-                READY.wait_until(|| {
-                    f.poll() & (keel_vfs::consts::POLLIN | keel_vfs::consts::POLLHUP) != 0
-                });
+                let ready = READY.wait_until_deadline(
+                    || f.poll() & (keel_vfs::consts::POLLIN | keel_vfs::consts::POLLHUP) != 0,
+                    deadline,
+                );
+                if !ready {
+                    return Ok(0);
+                }
             }
             r => return r,
         }
