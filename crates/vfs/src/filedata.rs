@@ -33,6 +33,26 @@ impl FileData {
         self.pages.len() as u64
     }
 
+    /// `lseek(SEEK_DATA)` / `lseek(SEEK_HOLE)` from `off` (below the size): the next offset
+    /// in an allocated page, or in a hole (the end of the file counts as a hole), as tmpfs
+    /// reports them at page granularity.
+    pub fn seek_data_hole(&self, off: u64, data: bool) -> Option<u64> {
+        let page = off / PAGE;
+        if data {
+            if self.pages.contains_key(&page) {
+                return Some(off);
+            }
+            let next = self.pages.range(page..).next().map(|(&p, _)| p * PAGE)?;
+            (next < self.size).then_some(next)
+        } else {
+            let mut p = page;
+            while self.pages.contains_key(&p) {
+                p += 1;
+            }
+            Some((p * PAGE).max(off).min(self.size))
+        }
+    }
+
     /// Copies the bytes at `off` into `buf`; returns how many (0 at or past the end).
     pub fn read(&self, off: u64, buf: &mut [u8]) -> usize {
         if off >= self.size {

@@ -344,6 +344,24 @@ impl Inode {
         Ok(())
     }
 
+    /// `lseek` for a regular file: SEEK_DATA and SEEK_HOLE follow the file's holes; the other
+    /// whences are plain arithmetic ([`crate::seek_in`]).
+    pub fn seek(&self, pos: u64, offset: i64, whence: u32) -> KResult<u64> {
+        use crate::consts::{SEEK_DATA, SEEK_HOLE};
+        let st = self.lock();
+        match (&st.body, whence) {
+            (Body::Regular(data), SEEK_DATA | SEEK_HOLE) => {
+                if offset < 0 || offset as u64 >= data.size() {
+                    return Err(Errno::ENXIO);
+                }
+                data.seek_data_hole(offset as u64, whence == SEEK_DATA)
+                    .ok_or(Errno::ENXIO)
+            }
+            (Body::Regular(data), _) => crate::file::seek_in(pos, offset, whence, data.size()),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
     /// Checks `want` (`MAY_*`) for `cred` against the current mode (EACCES).
     pub fn check_access(&self, cred: &Cred, want: u32) -> KResult<()> {
         access(&self.lock().meta, cred, want)

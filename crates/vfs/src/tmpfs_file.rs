@@ -37,7 +37,7 @@ impl FileOps for RegularFile {
     }
 
     fn seek(&self, pos: u64, offset: i64, whence: u32) -> KResult<u64> {
-        seek_in(pos, offset, whence, self.inode.metadata().size)
+        self.inode.seek(pos, offset, whence)
     }
 
     fn seekable(&self) -> bool {

@@ -523,3 +523,40 @@ fn holes_read_as_zeros_and_cost_nothing_until_written() {
         "bytes cut by a shrink read back as zeros after regrowth"
     );
 }
+
+#[test]
+fn seek_data_and_hole_follow_the_holes() {
+    let v = Vfs::new(
+        TmpfsConfig {
+            max_file_size: i64::MAX as u64,
+            ..config()
+        },
+        Arc::new(|| (0, 0)),
+        Arc::new(NoDevices),
+    );
+    let f = file(&v, "/holes", b"");
+    f.write_at(3 * 4096 + 10, b"data", false).unwrap();
+    f.truncate(10 * 4096).unwrap();
+    let o = v.open(&v.ctx(&root()), b"/holes", O_RDONLY, 0, 0).unwrap();
+    assert_eq!(
+        o.seek(0, SEEK_DATA),
+        Ok(3 * 4096),
+        "data starts at the written page"
+    );
+    assert_eq!(
+        o.seek(3 * 4096 + 100, SEEK_HOLE),
+        Ok(4 * 4096),
+        "the hole after it"
+    );
+    assert_eq!(o.seek(0, SEEK_HOLE), Ok(0), "the file starts with a hole");
+    assert_eq!(
+        o.seek(5 * 4096, SEEK_DATA),
+        Err(Errno::ENXIO),
+        "no data after the page"
+    );
+    assert_eq!(
+        o.seek(10 * 4096, SEEK_HOLE),
+        Err(Errno::ENXIO),
+        "at the end"
+    );
+}

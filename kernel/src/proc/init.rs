@@ -45,7 +45,20 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
     };
     let mut extra_argv: Vec<Vec<u8>> = Vec::new();
     let mut envp: Vec<Vec<u8>> = vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
+    let mut after_dashes = false;
     for (k, v) in cmd.words() {
+        // Everything after "--" goes to init's argv untouched, as on Linux.
+        if after_dashes {
+            extra_argv.push(match v {
+                Some(v) => alloc::format!("{k}={v}").into_bytes(),
+                None => k.as_bytes().to_vec(),
+            });
+            continue;
+        }
+        if k == "--" && v.is_none() {
+            after_dashes = true;
+            continue;
+        }
         if is_kernel_param(k) {
             continue;
         }

@@ -191,7 +191,12 @@ pub fn sys_pread64(c: &Caller, fd: i32, buf: u64, count: usize, off: i64) -> KRe
     if !f.ops().seekable() {
         return Err(Errno::ESPIPE);
     }
-    if off < 0 {
+    // Linux's rw_verify_area: the range may not pass the largest file offset.
+    if off < 0
+        || off
+            .checked_add(count.min(MAX_RW_COUNT as usize) as i64)
+            .is_none()
+    {
         return Err(Errno::EINVAL);
     }
     read_into(&f, buf, count, Some(off))
@@ -202,7 +207,11 @@ pub fn sys_pwrite64(c: &Caller, fd: i32, buf: u64, count: usize, off: i64) -> KR
     if !f.ops().seekable() {
         return Err(Errno::ESPIPE);
     }
-    if off < 0 {
+    if off < 0
+        || off
+            .checked_add(count.min(MAX_RW_COUNT as usize) as i64)
+            .is_none()
+    {
         return Err(Errno::EINVAL);
     }
     write_from(&f, buf, count, Some(off))
@@ -738,5 +747,24 @@ pub fn sys_statfs(c: &Caller, path: u64, buf: u64) -> KResult<usize> {
 pub fn sys_fstatfs(c: &Caller, fd: i32, buf: u64) -> KResult<usize> {
     file(c, fd)?;
     UserPtr::<StatFs>::new(buf).write(root_statfs())?;
+    Ok(0)
+}
+
+pub fn sys_fchmod(c: &Caller, fd: i32, mode: u32) -> KResult<usize> {
+    let f = file(c, fd)?;
+    if f.is_path() {
+        return Err(Errno::EBADF);
+    }
+    let inode = f.inode().cloned().ok_or(Errno::EINVAL)?;
+    let cred = c.process().cred.lock().fs_cred();
+    inode.chmod(&cred, mode & 0o7777)?;
+    Ok(0)
+}
+
+pub fn sys_fchmodat(c: &Caller, dirfd: i32, path: u64, mode: u32) -> KResult<usize> {
+    let path = path_arg(path)?;
+    let inode = with_ctx(c, dirfd, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
+    let cred = c.process().cred.lock().fs_cred();
+    inode.chmod(&cred, mode & 0o7777)?;
     Ok(0)
 }

@@ -153,6 +153,10 @@ pub fn sys_arch_prctl(c: &Caller, code: i32, addr: u64) -> KResult<usize> {
             UserPtr::<u64>::new(addr).write(u.gs_base.load(Ordering::Relaxed))?;
             Ok(0)
         }
+        // CPUID is always allowed; turning it off needs CPUID faulting, which Keel does not use.
+        ARCH_GET_CPUID => Ok(1),
+        ARCH_SET_CPUID if addr != 0 => Ok(0),
+        ARCH_SET_CPUID => Err(Errno::ENODEV),
         _ => Err(Errno::EINVAL),
     }
 }

@@ -13,21 +13,49 @@ const CLOCK_MONOTONIC_RAW: i32 = 4;
 const CLOCK_REALTIME_COARSE: i32 = 5;
 const CLOCK_MONOTONIC_COARSE: i32 = 6;
 const CLOCK_BOOTTIME: i32 = 7;
+const CLOCK_REALTIME_ALARM: i32 = 8;
+const CLOCK_BOOTTIME_ALARM: i32 = 9;
+const CLOCK_TAI: i32 = 11;
 const TIMER_ABSTIME: i32 = 1;
 
-fn clock_ns(c: &super::Caller, id: i32) -> KResult<i64> {
+/// CPU time of the caller's process or thread, for the CPU clocks; also the "dynamic" ids
+/// `clock_getcpuclockid` and `pthread_getcpuclockid` make, `(~pid << 3) | type | thread<<2`,
+/// for the calling process and thread; other pids and tids are EINVAL, as a missing one is.
+fn cpu_clock_ns(c: &super::Caller, id: i32) -> KResult<i64> {
     let cpu = |u: &crate::proc::Usage| {
         let (user, system) = u.cpu_ns();
         (user + system) as i64
     };
-    Ok(match id {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => crate::time::realtime_ns(),
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
-            crate::time::monotonic_ns() as i64
-        }
-        CLOCK_PROCESS_CPUTIME_ID => cpu(&c.process().usage),
-        CLOCK_THREAD_CPUTIME_ID => c.thread.user().map(|u| cpu(&u.usage)).unwrap_or(0),
+    let (thread, pid) = match id {
+        CLOCK_PROCESS_CPUTIME_ID => (false, 0),
+        CLOCK_THREAD_CPUTIME_ID => (true, 0),
+        _ if id < 0 && id & 3 != 3 => (id & 4 != 0, !(id >> 3)),
         _ => return Err(Errno::EINVAL),
+    };
+    if thread {
+        if pid != 0 && pid as u32 != c.thread.tid() {
+            return Err(Errno::EINVAL);
+        }
+        return Ok(c.thread.user().map(|u| cpu(&u.usage)).unwrap_or(0));
+    }
+    if pid != 0 && pid as u32 != c.process().pid {
+        return Err(Errno::EINVAL);
+    }
+    Ok(cpu(&c.process().usage))
+}
+
+fn clock_ns(c: &super::Caller, id: i32) -> KResult<i64> {
+    Ok(match id {
+        // TAI is UTC plus the TAI offset, which is 0 until adjtimex sets it, as on Linux.
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM | CLOCK_TAI => {
+            crate::time::realtime_ns()
+        }
+        CLOCK_MONOTONIC
+        | CLOCK_MONOTONIC_RAW
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_BOOTTIME
+        | CLOCK_BOOTTIME_ALARM => crate::time::monotonic_ns() as i64,
+        _ => cpu_clock_ns(c, id)?,
     })
 }
 
@@ -46,9 +74,9 @@ pub fn sys_clock_gettime(c: &super::Caller, id: i32, tp: u64) -> KResult<usize> 
 
 pub fn sys_clock_getres(c: &super::Caller, id: i32, tp: u64) -> KResult<usize> {
     clock_ns(c, id)?;
-    // CPU clocks advance a tick at a time; the others are interpolated to the nanosecond.
+    // Linux's answers: one tick for the coarse clocks, 1 ns for the others (CPU clocks too).
     let res = match id {
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
+        CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => {
             1_000_000_000 / crate::arch::x86_64::apic::TICK_HZ as i64
         }
         _ => 1,
@@ -113,9 +141,18 @@ pub fn sys_clock_nanosleep(
     _rem: u64,
 ) -> KResult<usize> {
     match id {
-        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME => {}
-        CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
-        CLOCK_PROCESS_CPUTIME_ID => {}
+        CLOCK_REALTIME
+        | CLOCK_MONOTONIC
+        | CLOCK_BOOTTIME
+        | CLOCK_TAI
+        | CLOCK_PROCESS_CPUTIME_ID => {}
+        CLOCK_REALTIME_ALARM | CLOCK_BOOTTIME_ALARM => {}
+        // What Linux answers for clocks it cannot sleep on.
+        CLOCK_THREAD_CPUTIME_ID
+        | CLOCK_REALTIME_COARSE
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_MONOTONIC_RAW => return Err(Errno::EOPNOTSUPP),
+        _ if id < 0 => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::EINVAL),
     }
     let ns = read_ts(req)?;
