@@ -20,7 +20,7 @@ const CHUNK: usize = 64 * 1024;
 /// Linux's PATH_MAX, including the NUL.
 const PATH_MAX: usize = 4096;
 /// Linux's MAX_RW_COUNT: the most one read or write transfers.
-const MAX_RW_COUNT: u64 = 0x7fff_f000;
+pub(super) const MAX_RW_COUNT: u64 = 0x7fff_f000;
 /// Linux's UIO_MAXIOV.
 const IOV_MAX: i32 = 1024;
 
@@ -115,7 +115,7 @@ fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<u
         }
         return r;
     }
-    let count = count.min(0x7fff_f000);
+    let count = count.min(MAX_RW_COUNT as usize);
     let mut kbuf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;
     while done < count {
@@ -160,7 +160,7 @@ fn write_from(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<
         };
     }
     crate::mm::usercopy::check_range(buf, count)?;
-    let count = count.min(0x7fff_f000);
+    let count = count.min(MAX_RW_COUNT as usize);
     let mut kbuf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;
     while done < count {
@@ -633,7 +633,7 @@ pub fn sys_sendfile(
     } else {
         input.position()
     };
-    let count = count.min(0x7fff_f000);
+    let count = count.min(MAX_RW_COUNT as usize);
     let mut buf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;
     while done < count {

@@ -317,7 +317,7 @@ pub fn sys_getrandom(buf: u64, len: usize, flags: u32) -> KResult<usize> {
     {
         return Err(Errno::EINVAL);
     }
-    let len = len.min(0x7fff_f000); // Linux's MAX_RW_COUNT
+    let len = len.min(super::fs::MAX_RW_COUNT as usize);
     let mut done = 0;
     let mut chunk = [0u8; 256];
     while done < len {
