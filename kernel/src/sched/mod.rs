@@ -103,6 +103,15 @@ pub fn yield_now() {
     schedule();
 }
 
+/// A voluntary preemption point for long loops in system calls (Linux's `cond_resched`): the
+/// kernel is not preemptible, so a syscall that copies gigabytes lets others run between
+/// chunks when their turn has come.
+pub fn cond_resched() {
+    if NEED_RESCHED.load(Ordering::Relaxed) {
+        schedule();
+    }
+}
+
 /// Ends the current thread.
 pub fn exit_current() -> ! {
     current().set_state(State::Dead);

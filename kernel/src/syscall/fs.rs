@@ -119,6 +119,7 @@ fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<u
     let mut kbuf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;
     while done < count {
+        crate::sched::cond_resched();
         let want = (count - done).min(kbuf.len());
         let n = match at {
             Some(off) => f.pread(off + done as i64, &mut kbuf[..want]),
@@ -164,6 +165,7 @@ fn write_from(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<
     let mut kbuf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;
     while done < count {
+        crate::sched::cond_resched();
         let want = (count - done).min(kbuf.len());
         if let Err(e) = copy_from_user(&mut kbuf[..want], buf + done as u64) {
             return if done == 0 { Err(e) } else { Ok(done) };
@@ -637,6 +639,7 @@ pub fn sys_sendfile(
     let mut buf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;
     while done < count {
+        crate::sched::cond_resched();
         let want = (count - done).min(buf.len());
         let n = input.pread(pos as i64, &mut buf[..want])?;
         if n == 0 {

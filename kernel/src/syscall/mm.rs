@@ -99,11 +99,7 @@ pub fn sys_mmap(
         mm.write_bytes(plan.addr, &buf[..n])?;
     }
     if plan.populate {
-        let mut g = mm.lock();
-        let mut va = plan.addr;
-        while va < plan.end() && g.fault_in(va, false, false).is_ok() {
-            va += 4096;
-        }
+        populate(&mm, plan.addr, plan.end());
     }
     Ok(plan.addr as usize)
 }
@@ -293,4 +289,21 @@ pub fn sys_mincore(c: &Caller, addr: u64, len: u64, vec: u64) -> KResult<usize> 
         done += n;
     }
     Ok(0)
+}
+
+/// MAP_POPULATE: faults the range in, best effort as on Linux, and stops while an eighth of
+/// memory is still free, so prefaulting a huge mapping cannot starve the process (or others)
+/// of the memory they touch next.
+fn populate(mm: &crate::mm::aspace::AddressSpace, start: u64, end: u64) {
+    let floor = crate::mm::frames::total_frames() / 8;
+    let mut va = start;
+    while va < end && crate::mm::frames::free_frames() > floor {
+        if mm.lock().fault_in(va, false, false).is_err() {
+            break;
+        }
+        va += 4096;
+        if va.is_multiple_of(1 << 20) {
+            crate::sched::cond_resched();
+        }
+    }
 }

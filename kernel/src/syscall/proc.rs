@@ -321,6 +321,7 @@ pub fn sys_getrandom(buf: u64, len: usize, flags: u32) -> KResult<usize> {
     let mut done = 0;
     let mut chunk = [0u8; 256];
     while done < len {
+        crate::sched::cond_resched();
         let n = (len - done).min(chunk.len());
         crate::random::fill(&mut chunk[..n]);
         if let Err(e) = copy_to_user(buf + done as u64, &chunk[..n]) {

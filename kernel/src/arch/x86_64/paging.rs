@@ -120,7 +120,13 @@ impl PageTable {
                 if !create {
                     return Ok(None);
                 }
-                let f = frames::alloc_zeroed().ok_or(MapError::NoMemory)?;
+                // User page tables count as user memory (they stop at the kernel's reserve).
+                let f = if user {
+                    frames::alloc_user()
+                } else {
+                    frames::alloc_zeroed()
+                };
+                let f = f.ok_or(MapError::NoMemory)?;
                 let mut flags = Pte::PRESENT | Pte::WRITABLE;
                 if user {
                     flags |= Pte::USER;
