@@ -213,6 +213,26 @@ static void t_mm_huge_reservation(void)
 	kt_expect_eq("mm.reserve-munmap-1TiB", kt_sys2(SYS_munmap, r, TB), 0);
 }
 
+/* A PROT_NONE private file mapping: the file's bytes are in it, but neither the program nor
+ * a system call on its behalf may read them until mprotect allows it. */
+static void t_mm_protnone_file(void)
+{
+	long fd = kt_sys2(SYS_open, HELLO_TXT, O_RDONLY);
+	/* A regular file as the sink: /dev/null never reads the buffer, on Linux either. */
+	long nul = kt_sys3(SYS_open, "/tmp/protnone-sink", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	long p = kt_sys6(SYS_mmap, 0, PG, PROT_NONE, MAP_PRIVATE, fd, 0);
+	kt_expect_true("mm.file-map-prot-none", p > 0, "a mapping");
+	kt_expect_err("mm.write-from-prot-none-file-map-EFAULT", kt_sys3(SYS_write, nul, p, 1), EFAULT);
+	kt_expect_eq("mm.file-map-mprotect-read", kt_sys3(SYS_mprotect, p, PG, PROT_READ), 0);
+	kt_expect_eq("mm.write-from-readable-file-map", kt_sys3(SYS_write, nul, p, 5), 5);
+	kt_expect_true("mm.file-map-content", memcmp((char *)p, HELLO_CONTENT, 5) == 0, "the file's bytes");
+	kt_expect_err("mm.file-map-offset-overflow-EOVERFLOW",
+		      kt_sys6(SYS_mmap, 0, PG, PROT_READ, MAP_PRIVATE, fd, -4096L), EOVERFLOW);
+	kt_sys2(SYS_munmap, p, PG);
+	kt_sys1(SYS_close, fd);
+	kt_sys1(SYS_close, nul);
+}
+
 void t_mm(void)
 {
 	t_mm_brk();
@@ -220,4 +240,5 @@ void t_mm(void)
 	t_mm_mremap();
 	t_mm_read_untouched();
 	t_mm_huge_reservation();
+	t_mm_protnone_file();
 }

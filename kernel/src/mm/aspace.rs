@@ -189,8 +189,7 @@ impl AddressSpace {
         while done < data.len() {
             let at = va + done as u64;
             let page = page_floor(at);
-            g.fault_in_kernel(page)?;
-            let (pa, _) = g.pt.translate(page).ok_or(Errno::EFAULT)?;
+            let pa = g.frame_for_kernel_write(page)?;
             let off = (at - page) as usize;
             let n = (PAGE_SIZE as usize - off).min(data.len() - done);
             // SAFETY: `pa` is a frame this address space owns, reached through the direct map;
@@ -225,26 +224,22 @@ impl Inner {
         self.populate(page, prot, &backing, index, write)
     }
 
-    /// Makes sure the page at `page` is present, whatever the protection (kernel-side writes
-    /// into a new image, e.g. a read-only text segment).
-    fn fault_in_kernel(&mut self, page: u64) -> KResult<()> {
+    /// The frame behind `page`, allocated if needed, whatever the protection: the kernel fills
+    /// new images and file mappings through the direct map, even read-only or PROT_NONE ones.
+    /// The page-table entry keeps exactly the mapping's protection (a PROT_NONE page stays
+    /// not present, so nothing, not even a user copy, can read it through the user address).
+    fn frame_for_kernel_write(&mut self, page: u64) -> KResult<u64> {
         let (prot, backing, index) = {
             let v = self.vmas.find(page).ok_or(Errno::EFAULT)?;
             (v.prot, v.backing.clone(), v.pgoff_of(page))
         };
         self.populate(page, prot, &backing, index, false)
             .map_err(|_| Errno::ENOMEM)?;
-        // Present even for PROT_NONE so the loader can fill it; protections stay as mapped.
         let raw = self.pt.get(page);
-        if raw & PTE_PROTNONE != 0 {
-            self.pt
-                .set(
-                    page,
-                    (raw & ADDR_MASK) | (Pte::PRESENT | Pte::NO_EXECUTE).bits(),
-                )
-                .map_err(|_| Errno::ENOMEM)?;
+        if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) == 0 {
+            return Err(Errno::EFAULT);
         }
-        Ok(())
+        Ok(raw & ADDR_MASK)
     }
 
     fn populate(

@@ -69,6 +69,12 @@ pub fn sys_mmap(
         Some(f) => mmap_source(f, shared, prot)?,
         None => Source::Anonymous,
     };
+    // Linux: the file range may not wrap past the largest offset.
+    if matches!(source, Source::File(_))
+        && (off > i64::MAX as u64 || off.checked_add(plan.len).is_none())
+    {
+        return Err(Errno::EOVERFLOW);
+    }
     // Linux's default overcommit heuristic: one private writable (or shared anonymous)
     // mapping larger than all of RAM cannot be committed.
     let accountable = match source {
