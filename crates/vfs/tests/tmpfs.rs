@@ -487,14 +487,7 @@ fn readdir_cookies_survive_removals_during_a_scan() {
 
 #[test]
 fn holes_read_as_zeros_and_cost_nothing_until_written() {
-    let v = Vfs::new(
-        TmpfsConfig {
-            max_file_size: i64::MAX as u64,
-            ..config()
-        },
-        Arc::new(|| (0, 0)),
-        Arc::new(NoDevices),
-    );
+    let v = sparse_vfs();
     let f = file(&v, "/sparse", b"");
     let before = v.superblock().used_bytes();
     f.truncate(1 << 40).unwrap();
@@ -526,14 +519,7 @@ fn holes_read_as_zeros_and_cost_nothing_until_written() {
 
 #[test]
 fn seek_data_and_hole_follow_the_holes() {
-    let v = Vfs::new(
-        TmpfsConfig {
-            max_file_size: i64::MAX as u64,
-            ..config()
-        },
-        Arc::new(|| (0, 0)),
-        Arc::new(NoDevices),
-    );
+    let v = sparse_vfs();
     let f = file(&v, "/holes", b"");
     f.write_at(3 * 4096 + 10, b"data", false).unwrap();
     f.truncate(10 * 4096).unwrap();
@@ -559,4 +545,16 @@ fn seek_data_and_hole_follow_the_holes() {
         Err(Errno::ENXIO),
         "at the end"
     );
+}
+
+/// A file system without a file-size limit below Linux's MAX_LFS_FILESIZE, for sparse files.
+fn sparse_vfs() -> Vfs {
+    Vfs::new(
+        TmpfsConfig {
+            max_file_size: i64::MAX as u64,
+            ..config()
+        },
+        Arc::new(|| (0, 0)),
+        Arc::new(NoDevices),
+    )
 }

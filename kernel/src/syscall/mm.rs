@@ -173,6 +173,8 @@ pub fn sys_mremap(
         ..
     } = plan
     {
+        // The target's VMAs go here, before the pages move in: apply_mremap then finds the
+        // range empty and returns only what really left (the old range), whose pages are gone.
         if unmap_target_first {
             for v in g.vmas.unmap(to, to + new_len) {
                 g.zap(v.start, v.end);
