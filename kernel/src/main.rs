@@ -107,6 +107,7 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
     if !cmd.has("keel.noselftest") {
         selftest::run_all(false);
     }
+    proc::signal::start_worker();
     if !proc::init::start(cmd) {
         println!("keel: nothing to run as PID 1; powering off");
         arch::x86_64::exit::power_off();

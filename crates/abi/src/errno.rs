@@ -267,6 +267,13 @@ pub enum Errno {
     ERFKILL = 132,
     /// Memory page has hardware error
     EHWPOISON = 133,
+    /// Kernel-internal (never seen by user space): interrupted by a signal; restart the call
+    /// if the handler has `SA_RESTART` (or no handler runs), else EINTR.
+    ERESTARTSYS = 512,
+    /// Kernel-internal: interrupted; always restart.
+    ERESTARTNOINTR = 513,
+    /// Kernel-internal: interrupted; EINTR if a handler runs, else restart.
+    ERESTARTNOHAND = 514,
 }
 
 impl Errno {
@@ -404,6 +411,15 @@ impl Errno {
         Errno::ERFKILL,
         Errno::EHWPOISON,
     ];
+
+    /// Whether this is one of the kernel-internal restart codes, which the signal code turns
+    /// into EINTR or a restart before user space could see them.
+    pub const fn is_restart(self) -> bool {
+        matches!(
+            self,
+            Errno::ERESTARTSYS | Errno::ERESTARTNOINTR | Errno::ERESTARTNOHAND
+        )
+    }
 
     /// The positive errno number.
     pub const fn code(self) -> i32 {
@@ -554,6 +570,9 @@ impl Errno {
             Errno::ENOTRECOVERABLE => "ENOTRECOVERABLE",
             Errno::ERFKILL => "ERFKILL",
             Errno::EHWPOISON => "EHWPOISON",
+            Errno::ERESTARTSYS => "ERESTARTSYS",
+            Errno::ERESTARTNOINTR => "ERESTARTNOINTR",
+            Errno::ERESTARTNOHAND => "ERESTARTNOHAND",
         }
     }
 }

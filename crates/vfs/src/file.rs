@@ -8,12 +8,21 @@
 //! [`FileOps::poll`]; the kernel's wait loop retries. All buffers are kernel buffers; the kernel
 //! copies to and from user memory outside these calls.
 //!
+//! Readiness: a file whose readiness changes over time (pipes, ttys, sockets) exposes a
+//! [`Pollee`] through [`FileOps::pollee`]; the kernel's poll, select and epoll subscribe
+//! [`Observer`]s to it and are told when its events may have changed. Files without one are
+//! always ready (regular files, most devices), as on Linux.
+//!
 //! Locking: `OpenFile::pos` is held across one `FileOps` call (so reads on a shared offset are
 //! atomic, as Linux's `f_pos_lock`); an implementation may take its own locks beneath it but
-//! must not sleep. Lock order: `OpenFile::pos -> Inode::state`.
+//! must not sleep. An operation made of several calls (the kernel's read loop: read a chunk,
+//! copy it to user memory, which may sleep, then the next) holds the *offset lock* for its
+//! whole length instead: [`OpenFile::try_lock_offset`] / [`OpenFile::unlock_offset`], a lock
+//! word the kernel sleeps on (this crate never blocks). Lock order: offset lock ->
+//! `OpenFile::pos -> Inode::state`.
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use keel_abi::{Errno, KResult};
 use spin::Mutex;
@@ -24,6 +33,20 @@ use crate::consts::{
 };
 use crate::dir::DirEntry;
 use crate::inode::{Inode, Metadata};
+
+/// Told when a [`Pollee`]'s events may have changed.
+pub trait Observer: Send + Sync {
+    /// `events` are the `POLL*` bits that may have changed (a hint: observers re-poll).
+    fn notify(&self, events: u16);
+}
+
+/// Something whose readiness can be watched: observers subscribe and are notified on changes.
+pub trait Pollee: Send + Sync {
+    /// Adds an observer; returns a key for [`Pollee::unsubscribe`].
+    fn subscribe(&self, observer: Arc<dyn Observer>) -> u64;
+    /// Removes the observer added under `key` (nothing if it is gone).
+    fn unsubscribe(&self, key: u64);
+}
 
 /// The operations of an open file. Every method has a default that suits a plain character
 /// device: no seeking (ESPIPE), no ioctls (ENOTTY), always ready.
@@ -66,6 +89,18 @@ pub trait FileOps: Send + Sync {
     /// Readiness: `POLLIN`, `POLLOUT`, `POLLERR`, `POLLHUP` bits.
     fn poll(&self) -> u16 {
         POLLIN | POLLOUT
+    }
+
+    /// Where to watch for changes of [`FileOps::poll`]; `None` for a file that never changes
+    /// readiness (always ready).
+    fn pollee(&self) -> Option<&dyn Pollee> {
+        None
+    }
+
+    /// `fcntl` commands particular to the file kind (`F_GETPIPE_SZ`, ...); EINVAL otherwise.
+    fn fcntl(&self, cmd: u32, arg: u64) -> KResult<usize> {
+        let _ = (cmd, arg);
+        Err(Errno::EINVAL)
     }
 
     /// Metadata, used only for files not opened through an inode (pipes, sockets); otherwise
@@ -143,6 +178,8 @@ pub struct OpenFile {
     /// Access mode, status and remaining open flags (`F_GETFL`); never creation flags.
     flags: AtomicU32,
     pos: Mutex<u64>,
+    /// The offset lock (see the module docs).
+    offset_locked: AtomicBool,
 }
 
 impl OpenFile {
@@ -156,6 +193,7 @@ impl OpenFile {
             inode,
             flags: AtomicU32::new(flags),
             pos: Mutex::new(0),
+            offset_locked: AtomicBool::new(false),
         })
     }
 
@@ -201,6 +239,29 @@ impl OpenFile {
     /// The current offset.
     pub fn position(&self) -> u64 {
         *self.pos.lock()
+    }
+
+    /// Takes the offset lock if it is free (true). The kernel holds it across a read or write
+    /// made of several steps, so two readers of one description never get the same bytes.
+    pub fn try_lock_offset(&self) -> bool {
+        self.offset_locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Releases the offset lock (the caller then wakes whoever waits for it).
+    pub fn unlock_offset(&self) {
+        self.offset_locked.store(false, Ordering::Release);
+    }
+
+    /// Whether the offset lock is held.
+    pub fn offset_locked(&self) -> bool {
+        self.offset_locked.load(Ordering::Acquire)
+    }
+
+    /// Sets the offset (the end of a read or write made of several positional steps).
+    pub fn set_position(&self, pos: u64) {
+        *self.pos.lock() = pos;
     }
 
     /// `read(2)` at the shared offset. EBADF if not open for reading.

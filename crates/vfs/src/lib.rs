@@ -56,7 +56,7 @@ pub use consts::{major, makedev, minor, new_encode_dev, FileType};
 pub use cred::{access, Cred};
 pub use dir::{DirEntry, FIRST_COOKIE};
 pub use fdtable::{FdTable, DEFAULT_NOFILE, NR_OPEN};
-pub use file::{seek_in, write_dirent64, FileOps, OpenFile};
+pub use file::{seek_in, write_dirent64, FileOps, Observer, OpenFile, Pollee};
 pub use inode::{Clock, Inode, Metadata, Superblock, Timespec, TmpfsConfig};
 pub use install::InstallContent;
 pub use open::{DeviceKind, DeviceRegistry, NoDevices};

@@ -2,23 +2,31 @@
 //! settings programs use on a console.
 //!
 //! Input arrives from the UART interrupt. With ICANON it is edited a line at a time (ERASE,
-//! KILL, EOF, EOL; INTR/QUIT/SUSP discard the line, since signals are not delivered yet) and
+//! KILL, EOF, EOL; with ISIG, INTR/QUIT/SUSP discard the line and send SIGINT/SIGQUIT/SIGTSTP
+//! to the foreground process group of the session the console controls) and
 //! a read returns at most one line; without ICANON bytes are readable at once, and VMIN/VTIME
 //! decide when a read with nothing to return gives 0. ECHO (with ECHOE, ECHOK, ECHONL and
 //! ECHOCTL) echoes as N_TTY does; ICRNL, INLCR and IGNCR translate input; output gets NL ->
 //! CR NL (OPOST|ONLCR is the only output processing Keel does). The terminal ioctls report
 //! and change the real settings.
 //!
+//! The console is a controlling terminal: a session leader acquires it with TIOCSCTTY, and
+//! TIOCGPGRP/TIOCSPGRP name its foreground group; `/dev/tty` opens it for that session.
+//!
 //! Lock order: `CONSOLE` is taken from the interrupt handler and from threads; the serial lock
-//! (for echo) nests inside it.
+//! (for echo) nests inside it. Readers and pollers wait on [`READY`], notified after it.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use core::sync::atomic::Ordering;
+
 use keel_abi::termios::{Termios, Winsize};
 use keel_abi::{Errno, KResult};
 use keel_vfs::consts::{POLLIN, POLLOUT};
-use keel_vfs::{FileOps, Metadata};
+use keel_vfs::{FileOps, Metadata, Pollee};
+
+use super::readiness::Readiness;
 
 use crate::drivers::serial;
 use crate::mm::usercopy::UserPtr;
@@ -58,7 +66,15 @@ struct State {
     ready: VecDeque<u8>,
     /// Canonical mode: end-of-file marks (a VEOF on an empty line) at these `ready` offsets.
     eof_at: VecDeque<usize>,
+    /// The session this console controls, if any, and its foreground process group.
+    session: Option<u32>,
+    fg_pgrp: u32,
+    /// A signal for the foreground group, raised by input and sent after the lock is dropped.
+    raise: Option<u32>,
 }
+
+/// The console's readiness: readers and pollers of the console wait here.
+static READY: Readiness = Readiness::new();
 
 static CONSOLE: IrqSpinLock<Option<State>> = IrqSpinLock::new(None);
 
@@ -86,6 +102,9 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
         line: Vec::new(),
         ready: VecDeque::new(),
         eof_at: VecDeque::new(),
+        session: None,
+        fg_pgrp: 0,
+        raise: None,
     });
     f(st)
 }
@@ -145,8 +164,14 @@ impl State {
         }
         let cc = self.termios.c_cc;
         if self.lflag(ISIG) && [cc[VINTR], cc[VQUIT], cc[VSUSP]].contains(&b) && b != 0 {
-            // The signal itself waits for the process layer; the line is discarded as Linux
-            // does when it sends one.
+            // The line is discarded, as Linux does when it sends one of these.
+            self.raise = Some(if b == cc[VINTR] {
+                keel_abi::signal::SIGINT
+            } else if b == cc[VQUIT] {
+                keel_abi::signal::SIGQUIT
+            } else {
+                keel_abi::signal::SIGTSTP
+            });
             self.echo(b);
             self.line.clear();
             if self.lflag(ECHO) {
@@ -195,10 +220,99 @@ impl State {
     }
 }
 
-/// Takes a byte from the UART (interrupt context) and wakes readers.
+/// Takes a byte from the UART (interrupt context) and wakes readers; a signal character
+/// signals the foreground group (through the signal worker: never from the interrupt).
 pub fn console_input(b: u8) {
-    with(|c| c.input(b));
-    super::READY.wake_all();
+    let raise = with(|c| {
+        c.input(b);
+        c.raise.take().map(|sig| (sig, c.fg_pgrp, c.session))
+    });
+    if let Some((sig, pgrp, Some(_))) = raise {
+        if pgrp != 0 {
+            crate::proc::signal::send_to_group_deferred(pgrp, sig);
+        }
+    }
+    READY.notify(POLLIN);
+}
+
+/// Whether the console is the controlling terminal of `sid` (for `/dev/tty`).
+pub fn controls_session(sid: u32) -> bool {
+    with(|c| c.session == Some(sid))
+}
+
+const TIOCGPGRP: u32 = 0x540f;
+const TIOCSPGRP: u32 = 0x5410;
+const TIOCNOTTY: u32 = 0x5422;
+const TIOCGSID: u32 = 0x5429;
+
+/// The calling process's session and group, and whether it leads its session.
+fn caller() -> Option<(alloc::sync::Arc<crate::proc::Process>, u32)> {
+    let t = crate::sched::current_if_user()?;
+    let p = t.user()?.process.clone();
+    let sid = p.sid.load(Ordering::Acquire);
+    Some((p, sid))
+}
+
+/// The job-control ioctls of a controlling terminal.
+fn ctty_ioctl(cmd: u32, arg: u64) -> KResult<usize> {
+    let (p, sid) = caller().ok_or(Errno::ENOTTY)?;
+    match cmd {
+        TIOCSCTTY => {
+            let leader = sid == p.pid;
+            with(|c| {
+                if c.session == Some(sid) {
+                    return Ok(0);
+                }
+                if !leader {
+                    return Err(Errno::EPERM);
+                }
+                if c.session.is_some() && (arg != 1 || p.cred.lock().euid != 0) {
+                    return Err(Errno::EPERM);
+                }
+                c.session = Some(sid);
+                c.fg_pgrp = p.pgid.load(Ordering::Acquire);
+                Ok(0)
+            })
+        }
+        TIOCGPGRP => {
+            let g = with(|c| (c.session == Some(sid)).then_some(c.fg_pgrp)).ok_or(Errno::ENOTTY)?;
+            UserPtr::<i32>::new(arg).write(g as i32)?;
+            Ok(0)
+        }
+        TIOCSPGRP => {
+            let g = UserPtr::<i32>::new(arg).read()?;
+            if with(|c| c.session != Some(sid)) {
+                return Err(Errno::ENOTTY);
+            }
+            if g < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let exists = crate::proc::all_processes().iter().any(|q| {
+                q.pgid.load(Ordering::Acquire) == g as u32 && q.sid.load(Ordering::Acquire) == sid
+            });
+            if !exists {
+                return Err(Errno::EPERM);
+            }
+            with(|c| c.fg_pgrp = g as u32);
+            Ok(0)
+        }
+        TIOCGSID => {
+            let s = with(|c| (c.session == Some(sid)).then_some(sid)).ok_or(Errno::ENOTTY)?;
+            UserPtr::<i32>::new(arg).write(s as i32)?;
+            Ok(0)
+        }
+        TIOCNOTTY => with(|c| {
+            if c.session != Some(sid) {
+                return Err(Errno::ENOTTY);
+            }
+            if sid == p.pid {
+                c.session = None;
+                c.fg_pgrp = 0;
+            }
+            Ok(0)
+        }),
+        _ => Err(Errno::ENOTTY),
+    }
 }
 
 /// For a read of the console that found nothing: how long to wait before returning 0, when
@@ -324,9 +438,9 @@ impl FileOps for Console {
                 }
             }
             TCXONC | TCFLSH => return Err(Errno::EINVAL),
-            // Only a session leader without a terminal may acquire one; sessions come with
-            // the process layer, and PID 1 (session 0) is not a leader, as on Linux.
-            TIOCSCTTY => return Err(Errno::EPERM),
+            TIOCSCTTY | TIOCGPGRP | TIOCSPGRP | TIOCGSID | TIOCNOTTY => {
+                return ctty_ioctl(cmd, arg)
+            }
             FIONREAD => {
                 let n = with(|c| c.available()) as i32;
                 UserPtr::<i32>::new(arg).write(n)?;
@@ -338,6 +452,10 @@ impl FileOps for Console {
 
     fn poll(&self) -> u16 {
         POLLOUT | if with(|c| c.readable()) { POLLIN } else { 0 }
+    }
+
+    fn pollee(&self) -> Option<&dyn Pollee> {
+        Some(&READY)
     }
 
     fn stat(&self) -> Metadata {

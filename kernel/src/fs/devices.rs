@@ -16,9 +16,20 @@ impl DeviceRegistry for Devices {
             return Err(Errno::ENXIO);
         }
         Ok(match (major(rdev), minor(rdev)) {
-            // /dev/tty is the caller's controlling terminal; without a tty layer nobody has
-            // one, and Linux answers ENXIO then.
-            (5, 0) => return Err(Errno::ENXIO),
+            // /dev/tty is the caller's controlling terminal (the console is the only
+            // terminal so far); without one, Linux answers ENXIO.
+            (5, 0) => {
+                let sid = crate::sched::current_if_user().and_then(|t| {
+                    t.user()
+                        .map(|u| u.process.sid.load(core::sync::atomic::Ordering::Acquire))
+                });
+                match sid {
+                    Some(s) if super::console::controls_session(s) => {
+                        Arc::new(super::console::Console)
+                    }
+                    _ => return Err(Errno::ENXIO),
+                }
+            }
             (5, 1) => Arc::new(super::console::Console),
             (1, 3) => Arc::new(MemDev::Null),
             (1, 5) => Arc::new(MemDev::Zero),

@@ -1,30 +1,29 @@
 //! The file-system layer: one `keel_vfs::Vfs` (a tmpfs root) unpacked from the initrd at boot,
-//! the device registry behind `/dev`, and the glue that makes open files block.
+//! the device registry behind `/dev`, pipes, and the glue that makes open files block.
 //!
 //! The VFS crate never blocks: an operation that would wait returns EAGAIN. The kernel waits
-//! on [`READY`], a wait queue that every readiness change wakes (console input now; pipes and
-//! sockets later), then retries. Lock order: VFS-internal locks are leaves below everything
-//! here; none is held across a user copy.
+//! for the file's own readiness ([`readiness`]: each pollable file owns one), then retries;
+//! poll, select and epoll ([`poll`]) watch the same readiness objects. Lock order:
+//! VFS-internal locks are leaves below everything here; none is held across a user copy.
 
-mod console;
+pub mod console;
 mod devices;
 mod initrd;
+pub mod pipe;
+pub mod poll;
+pub mod readiness;
 
 use alloc::sync::Arc;
 
 use keel_abi::{Errno, KResult};
+use keel_vfs::consts::{O_NONBLOCK, POLLIN, POLLOUT};
 use keel_vfs::{OpenFile, TmpfsConfig, Vfs};
 use spin::Once;
-
-use crate::sched::WaitQueue;
 
 pub use console::console_input;
 pub use initrd::unpack_initrd;
 
 static VFS: Once<Vfs> = Once::new();
-
-/// Woken whenever some file may have become readable or writable.
-pub static READY: WaitQueue = WaitQueue::new();
 
 /// The namespace.
 pub fn vfs() -> &'static Vfs {
@@ -56,19 +55,18 @@ pub fn init() {
     });
 }
 
-/// Reads from an open file, blocking while it has nothing (unless O_NONBLOCK).
+/// Reads from an open file, blocking while it has nothing (unless O_NONBLOCK). A signal ends
+/// the wait with ERESTARTSYS.
 pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
     // A console in non-canonical mode with VMIN 0 and VTIME set gives up after VTIME.
     let deadline = console::read_timeout_ns(f).map(|t| crate::time::monotonic_ns() + t);
     loop {
         match f.read(buf) {
-            Err(Errno::EAGAIN) if f.flags() & keel_vfs::consts::O_NONBLOCK == 0 => {
-                let ready = READY.wait_until_deadline(
-                    || f.poll() & (keel_vfs::consts::POLLIN | keel_vfs::consts::POLLHUP) != 0,
-                    deadline,
-                );
-                if !ready {
-                    return Ok(0);
+            Err(Errno::EAGAIN) if f.flags() & O_NONBLOCK == 0 => {
+                match readiness::wait_for(f, POLLIN, deadline) {
+                    Err(Errno::ETIMEDOUT) => return Ok(0),
+                    Err(e) => return Err(e),
+                    Ok(()) => {}
                 }
             }
             r => return r,
@@ -76,16 +74,48 @@ pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
     }
 }
 
-/// Writes to an open file, blocking while it has no room (unless O_NONBLOCK).
+/// Writes all of `buf` to an open file, blocking while it has no room (unless O_NONBLOCK, which
+/// writes what fits). A signal ends the wait: the count written so far, or ERESTARTSYS.
 pub fn write_blocking(f: &OpenFile, buf: &[u8]) -> KResult<usize> {
+    let mut done = 0;
     loop {
-        match f.write(buf) {
-            Err(Errno::EAGAIN) if f.flags() & keel_vfs::consts::O_NONBLOCK == 0 => {
-                READY.wait_until(|| {
-                    f.poll() & (keel_vfs::consts::POLLOUT | keel_vfs::consts::POLLERR) != 0
-                });
+        let r = f.write(&buf[done..]);
+        match r {
+            Ok(n) => {
+                done += n;
+                if done == buf.len() || n == 0 || f.flags() & O_NONBLOCK != 0 {
+                    return Ok(done);
+                }
             }
-            r => return r,
+            Err(Errno::EAGAIN) if f.flags() & O_NONBLOCK == 0 => {
+                if let Err(e) = readiness::wait_for(f, POLLOUT, None) {
+                    return if done > 0 { Ok(done) } else { Err(e) };
+                }
+            }
+            Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
         }
+    }
+}
+
+/// The offset lock of an open file description (see `keel_vfs::OpenFile`), held across a
+/// read or write made of several steps; waiters sleep.
+pub struct OffsetGuard<'a>(&'a OpenFile);
+
+impl<'a> OffsetGuard<'a> {
+    /// Takes the lock, sleeping while another thread holds it.
+    pub fn lock(f: &'a OpenFile) -> OffsetGuard<'a> {
+        crate::sync::might_sleep();
+        let addr = f as *const OpenFile as usize;
+        while !f.try_lock_offset() {
+            crate::sync::wait_on_address(addr, || !f.offset_locked());
+        }
+        OffsetGuard(f)
+    }
+}
+
+impl Drop for OffsetGuard<'_> {
+    fn drop(&mut self) {
+        self.0.unlock_offset();
+        crate::sync::wake_address(self.0 as *const OpenFile as usize);
     }
 }

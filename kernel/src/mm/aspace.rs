@@ -11,15 +11,22 @@
 //! `PROT_NONE` keeps the frame in a not-present entry marked [`PTE_PROTNONE`], as Linux does,
 //! so contents survive `mprotect(PROT_NONE)` and back.
 //!
-//! Lock order: `AddressSpace::inner` -> `MemObject::pages` -> frames -> nothing. The lock is
-//! never held across a user copy: user copies fault, and the fault handler takes it.
+//! Fork copies the page tables, not the pages: every private page becomes read-only and
+//! [`Pte::COW`] in both address spaces with one more frame reference; the first write to it
+//! faults and either takes the page back (last reference) or copies it. The COW mark survives
+//! `mprotect` (PROT_NONE included), so a page shared with another process never becomes
+//! writable in place.
+//!
+//! Lock order: `AddressSpace::inner` (a sleeping mutex) -> `MemObject::pages` -> frames ->
+//! nothing. The lock is never held across a user copy: user copies fault, and the fault
+//! handler takes it.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 
+use crate::sync::{Mutex, MutexGuard, SpinLock};
 use keel_abi::{Errno, KResult};
 use keel_vm::{Vma, VmaSet};
-use spin::Mutex;
 
 use super::frames::{self, PhysFrame};
 use super::{page_floor, PAGE_SIZE};
@@ -33,14 +40,14 @@ pub use keel_abi::mman::{PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE};
 
 /// Shared memory: pages found by index, shared by every mapping of the object.
 pub struct MemObject {
-    pages: Mutex<BTreeMap<u64, PhysFrame>>,
+    pages: SpinLock<BTreeMap<u64, PhysFrame>>,
 }
 
 impl MemObject {
     /// An empty (zero-filled on demand) object.
     pub fn new_anonymous() -> Arc<MemObject> {
         Arc::new(MemObject {
-            pages: Mutex::new(BTreeMap::new()),
+            pages: SpinLock::new(BTreeMap::new()),
         })
     }
 
@@ -125,6 +132,8 @@ pub struct Inner {
 /// A process address space.
 pub struct AddressSpace {
     inner: Mutex<Inner>,
+    /// Physical root of the page tables (fixed for the address space's life).
+    root: u64,
 }
 
 /// Page-table flags for a protection.
@@ -144,6 +153,7 @@ impl AddressSpace {
     pub fn new() -> Option<AddressSpace> {
         let pt = PageTable::new_sharing_kernel(&KERNEL_PT.lock())?;
         Some(AddressSpace {
+            root: pt.root(),
             inner: Mutex::new(Inner {
                 pt,
                 vmas: VmaSet::new(),
@@ -154,15 +164,57 @@ impl AddressSpace {
     }
 
     /// Locks the address space.
-    pub fn lock(&self) -> spin::MutexGuard<'_, Inner> {
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock()
     }
 
     /// Loads this address space's page tables.
     pub fn activate(&self) {
-        let root = self.inner.lock().pt.root();
         // SAFETY: the hierarchy shares the kernel half, so the running kernel stays mapped.
-        unsafe { crate::arch::x86_64::cpu::set_cr3(root) };
+        unsafe { crate::arch::x86_64::cpu::set_cr3(self.root) };
+    }
+
+    /// The copy-on-write copy fork gives the child: the same regions, every private page
+    /// shared read-only with one more reference (and marked COW here too), shared memory
+    /// mapped as it is. `None` when memory for page tables runs out.
+    pub fn fork(&self) -> Option<AddressSpace> {
+        let child = AddressSpace::new()?;
+        let mut g = self.inner.lock();
+        let mut c = child.inner.lock();
+        c.vmas = g.vmas.clone();
+        c.brk_start = g.brk_start;
+        c.brk = g.brk;
+        let regions: alloc::vec::Vec<(u64, u64, bool)> = g
+            .vmas
+            .iter()
+            .map(|v| (v.start, v.end, matches!(v.backing, Backing::Anon)))
+            .collect();
+        let mut ok = true;
+        for (start, end, private) in regions {
+            let mut copies = alloc::vec::Vec::new();
+            g.pt.for_each_entry(start, end, |va, e| {
+                if *e & (Pte::PRESENT.bits() | PTE_PROTNONE) == 0 {
+                    return;
+                }
+                if frames::inc_ref(PhysFrame::containing(*e & ADDR_MASK)).is_err() {
+                    return;
+                }
+                if private {
+                    *e = (*e & !Pte::WRITABLE.bits()) | Pte::COW.bits();
+                }
+                copies.push((va, *e));
+            });
+            for (va, raw) in copies {
+                if ok && c.pt.set(va, raw).is_ok() {
+                    continue;
+                }
+                ok = false;
+                let _ = frames::dec_ref(PhysFrame::containing(raw & ADDR_MASK));
+            }
+        }
+        drop(c);
+        drop(g);
+        ok.then_some(child)
     }
 
     /// Pages present in the page tables (the resident set).
@@ -172,7 +224,7 @@ impl AddressSpace {
 
     /// Physical root of the page tables.
     pub fn root(&self) -> u64 {
-        self.inner.lock().pt.root()
+        self.root
     }
 
     /// Resolves a fault at `addr` (demand-zero, shared object pages, copy-on-write).
@@ -259,11 +311,20 @@ impl Inner {
         }
         let flags = pte_flags(prot);
         if raw & PTE_PROTNONE != 0 {
-            // The VMA allows the access now: bring the kept frame back.
-            return self
-                .pt
-                .set(page, (raw & ADDR_MASK) | flags.bits())
-                .map_err(|_| FaultError::NoMemory);
+            // The VMA allows the access now: bring the kept frame back (still COW if shared).
+            let mut f = flags;
+            if raw & Pte::COW.bits() != 0 {
+                f.remove(Pte::WRITABLE);
+                f |= Pte::COW;
+            }
+            self.pt
+                .set(page, (raw & ADDR_MASK) | f.bits())
+                .map_err(|_| FaultError::NoMemory)?;
+            if write && f.contains(Pte::COW) {
+                let raw = self.pt.get(page);
+                return self.break_cow(page, raw, prot);
+            }
+            return Ok(());
         }
         let frame = match backing {
             Backing::Anon => frames::alloc_user().ok_or(FaultError::NoMemory)?,
@@ -350,7 +411,7 @@ impl Inner {
             }
             let frame = raw & ADDR_MASK;
             *e = if prot == PROT_NONE {
-                frame | PTE_PROTNONE
+                frame | PTE_PROTNONE | (raw & Pte::COW.bits())
             } else {
                 let mut f = pte_flags(prot);
                 if raw & Pte::COW.bits() != 0 {

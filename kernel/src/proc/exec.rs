@@ -36,8 +36,13 @@ pub struct Loaded {
     pub comm: Vec<u8>,
 }
 
-/// Reads an executable: the path must name a regular file with execute permission.
-fn read_executable(p: &Process, path: &[u8]) -> KResult<Vec<u8>> {
+/// Reads an executable: the path must name a regular file with execute permission. Relative
+/// paths start at `dir` (or the cwd).
+fn read_executable_at(
+    p: &Process,
+    dir: Option<&Arc<keel_vfs::Inode>>,
+    path: &[u8],
+) -> KResult<Vec<u8>> {
     let cred = p.cred.lock().fs_cred();
     let (root, cwd) = {
         let fs = p.fs.lock();
@@ -45,10 +50,20 @@ fn read_executable(p: &Process, path: &[u8]) -> KResult<Vec<u8>> {
     };
     let ctx = keel_vfs::LookupCtx {
         root: &root,
-        cwd: &cwd,
+        cwd: dir.unwrap_or(&cwd),
         cred: &cred,
     };
     let inode = keel_vfs::lookup(&ctx, path, true)?;
+    read_inode(p, &inode)
+}
+
+fn read_executable(p: &Process, path: &[u8]) -> KResult<Vec<u8>> {
+    read_executable_at(p, None, path)
+}
+
+/// Reads the executable `inode` (regular, executable for the caller, not too large).
+fn read_inode(p: &Process, inode: &Arc<keel_vfs::Inode>) -> KResult<Vec<u8>> {
+    let cred = p.cred.lock().fs_cred();
     let meta = inode.metadata();
     if meta.mode & keel_vfs::consts::S_IFMT != keel_vfs::consts::S_IFREG {
         return Err(Errno::EACCES);
@@ -63,16 +78,49 @@ fn read_executable(p: &Process, path: &[u8]) -> KResult<Vec<u8>> {
     Ok(data)
 }
 
+/// execveat(fd, "", AT_EMPTY_PATH): loads the file an fd refers to; `name` stands for its
+/// path (argv of a script's interpreter, AT_EXECFN).
+pub fn load_inode(
+    p: &Process,
+    inode: Arc<keel_vfs::Inode>,
+    name: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> KResult<Loaded> {
+    let image = read_inode(p, &inode)?;
+    load_image(p, name, image, argv, envp)
+}
+
+/// execveat(dirfd, relative path): the path starts at `dir`.
+pub fn load_at(
+    p: &Process,
+    dir: &Arc<keel_vfs::Inode>,
+    path: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> KResult<Loaded> {
+    if !dir.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let image = read_executable_at(p, Some(dir), path)?;
+    load_image(p, path, image, argv, envp)
+}
+
 /// Loads `path` with `argv` and `envp` for process `p` (not yet installed).
-pub fn load(
+pub fn load(p: &Process, path: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<Loaded> {
+    let image = read_executable(p, path)?;
+    load_image(p, path, image, argv, envp)
+}
+
+fn load_image(
     p: &Process,
     path: &[u8],
+    mut image: Vec<u8>,
     mut argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> KResult<Loaded> {
     let execfn = path.to_vec();
     let mut path = path.to_vec();
-    let mut image = read_executable(p, &path)?;
     for depth in 0.. {
         let Some((interp, arg)) = keel_elf::parse_shebang(&image) else {
             break;
@@ -266,10 +314,12 @@ pub fn install(
     use core::sync::atomic::Ordering;
     let u = thread.user().expect("execve from a kernel thread");
     let p = &u.process;
+    end_other_threads(thread, p);
     let old = p.set_mm(loaded.mm.clone());
     loaded.mm.activate();
     drop(old);
-    p.fds.close_on_exec();
+    super::exit::release_vfork_parent(p);
+    p.fds().close_on_exec();
     {
         // Handlers go back to the default; ignored signals stay ignored (execve(2)).
         let mut actions = p.sigactions.lock();
@@ -284,16 +334,36 @@ pub fn install(
     u.fpu.restore();
     u.fs_base.store(0, Ordering::Relaxed);
     u.gs_base.store(0, Ordering::Relaxed);
-    // SAFETY: FS_BASE and KERNEL_GS_BASE (the user's GS while in the kernel) exist; 0 is what
-    // a new program starts with.
-    unsafe {
-        crate::arch::x86_64::cpu::wrmsr(0xc000_0100, 0);
-        crate::arch::x86_64::cpu::wrmsr(0xc000_0102, 0);
-    }
+    crate::arch::x86_64::msr::set_user_fs_base(0);
+    crate::arch::x86_64::msr::set_user_gs_base(0);
     u.clear_child_tid.store(0, Ordering::Relaxed);
     u.robust_list.store(0, Ordering::Relaxed);
     thread.set_name(&loaded.comm);
     *frame = crate::syscall::initial_frame(loaded.entry, loaded.stack);
+}
+
+/// Linux's `de_thread`: the other threads of the process end before the new image runs.
+fn end_other_threads(me: &Arc<crate::sched::Thread>, p: &Process) {
+    use core::sync::atomic::Ordering;
+    let others: Vec<_> = p
+        .threads
+        .lock()
+        .iter()
+        .filter(|t| !Arc::ptr_eq(t, me))
+        .cloned()
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    for t in &others {
+        if let Some(u) = t.user() {
+            u.kill_pending.store(true, Ordering::Release);
+        }
+        t.set_signal_pending(true);
+        crate::sched::wake(t);
+    }
+    p.events
+        .wait_uninterruptible(|| p.live_threads.load(Ordering::Acquire) <= 1);
 }
 
 /// `stack_t` of a thread without an alternate signal stack.

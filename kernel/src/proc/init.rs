@@ -16,7 +16,7 @@ use core::sync::atomic::Ordering;
 
 use keel_vfs::consts::O_RDWR;
 
-use super::{exec, new_process, UserCtx};
+use super::{exec, new_init_process, UserCtx};
 use crate::boot::cmdline::Cmdline;
 
 /// Arguments the kernel consumes itself.
@@ -67,7 +67,7 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
             None => extra_argv.push(k.as_bytes().to_vec()),
         }
     }
-    let Some(p) = new_process(0, Some(1)) else {
+    let Some(p) = new_init_process() else {
         crate::println!("keel: no memory for init");
         return false;
     };
@@ -80,7 +80,7 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
     match console {
         Ok(f) => {
             for _ in 0..3 {
-                let _ = p.fds.alloc(f.clone(), false);
+                let _ = p.fds().alloc(f.clone(), false);
             }
         }
         Err(e) => crate::println!(
@@ -91,13 +91,14 @@ pub fn start(cmd: Cmdline<'static>) -> bool {
     let Some(ctx) = UserCtx::new(p.clone()) else {
         return false;
     };
-    p.live_threads.fetch_add(1, Ordering::AcqRel);
     let proc2 = p.clone();
     let thread = crate::sched::Thread::new_user("init", ctx, Some(p.pid), move || {
         run_init(proc2, candidates, extra_argv, envp)
     });
     match thread {
         Some(t) => {
+            p.live_threads.fetch_add(1, Ordering::AcqRel);
+            p.threads.lock().push(t.clone());
             crate::sched::spawn_thread(t);
             true
         }

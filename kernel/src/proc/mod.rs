@@ -1,24 +1,43 @@
-//! Processes: identity, credentials, the address space, files, signal dispositions and limits
-//! shared by a process's threads; per-thread user state (FS base, FPU, signal mask, alternate
-//! stack, TID addresses).
+//! Processes and threads.
 //!
-//! Lock order: a process's small locks (`fs`, `cred`, `sig`, `limits`) are leaves; the address
-//! space lock is taken on its own; `TABLE` is taken before none of them.
+//! A [`Process`] is what Linux calls a thread group: a pid, its parent and children, its
+//! threads, its address space, and the objects `clone` may share with other processes: the fd
+//! table (`CLONE_FILES`), root/cwd/umask (`CLONE_FS`) and signal dispositions
+//! (`CLONE_SIGHAND`), each an `Arc`. A thread's own user state (FS base, FPU, signal mask and
+//! pending set, alternate stack, TID addresses) is its [`UserCtx`]; the scheduler's
+//! [`crate::sched::Thread`] carries it without knowing what is inside.
+//!
+//! Life cycle: `fork.rs` creates processes and threads; `exit.rs` ends threads and processes,
+//! keeps zombies until `wait4`/`waitid` reaps them and hands orphans to PID 1; `signal.rs`
+//! sends, queues and delivers signals on the way back to user mode.
+//!
+//! Lock order: `TABLE` -> a process's `children` -> its `sig`/`wait`/`threads` (leaves);
+//! `sigactions` is a leaf. The locks signal senders take are `IrqSpinLock`s, because timers
+//! (SIGALRM) and the console (^C) send from interrupt handlers. The address space lock and the
+//! fd table's lock are taken on their own.
 
 pub mod exec;
+pub mod exit;
+pub mod fork;
+pub mod futex;
 pub mod init;
+pub mod signal;
 
 use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
-use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use keel_abi::resource::Rlimit;
 use keel_abi::signal::{SigAction, StackT};
 use keel_vfs::{Cred, FdTable, Inode};
-use spin::Mutex;
 
 use crate::arch::x86_64::fpu::FpuState;
 use crate::mm::aspace::{AddressSpace, FaultError};
+use crate::sched::{Thread, WaitQueue};
+use crate::sync::{IrqSpinLock, SpinLock};
+
+pub use signal::SigInfo;
 
 /// Number of signals (1..=64).
 pub const NSIG: usize = 64;
@@ -50,51 +69,123 @@ impl Creds {
     }
 }
 
-/// Root, working directory and umask.
+/// Root, working directory and umask (shared under `CLONE_FS`).
+#[derive(Clone)]
 pub struct FsContext {
     pub root: Arc<Inode>,
     pub cwd: Arc<Inode>,
     pub umask: u32,
 }
 
-/// A process.
+/// Signal dispositions, shared under `CLONE_SIGHAND`.
+pub type SigActions = IrqSpinLock<[SigAction; NSIG]>;
+
+/// What a parent's `wait` can learn about a child.
+#[derive(Default)]
+pub struct ChildReport {
+    /// Exit status (wait encoding) once the process is a zombie.
+    pub zombie: Option<i32>,
+    /// Stopped by this signal and not yet reported to a WUNTRACED wait.
+    pub stopped: Option<u32>,
+    /// Continued and not yet reported to a WCONTINUED wait.
+    pub continued: bool,
+}
+
+/// A process (a thread group).
 pub struct Process {
     pub pid: u32,
     pub ppid: AtomicU32,
     pub pgid: AtomicU32,
     pub sid: AtomicU32,
-    mm: Mutex<Arc<AddressSpace>>,
+    mm: SpinLock<Option<Arc<AddressSpace>>>,
     /// The page-table root of `mm`, readable by the scheduler without a lock.
     cr3: AtomicU64,
-    pub fds: Arc<FdTable>,
-    pub fs: Mutex<FsContext>,
-    pub cred: Mutex<Creds>,
-    pub sigactions: Mutex<[SigAction; NSIG]>,
-    pub limits: Mutex<[Rlimit; RLIM_NLIMITS]>,
+    fds: SpinLock<Option<Arc<FdTable>>>,
+    pub fs: Arc<SpinLock<FsContext>>,
+    pub cred: SpinLock<Creds>,
+    pub sigactions: Arc<SigActions>,
+    pub limits: SpinLock<[Rlimit; RLIM_NLIMITS]>,
+    /// Process-directed pending signals, group exit and group stop.
+    pub sig: IrqSpinLock<signal::Shared>,
+    /// The threads; a thread removes itself when it exits.
+    pub threads: IrqSpinLock<Vec<Arc<Thread>>>,
     /// Live threads; the process ends when the last one exits.
     pub live_threads: AtomicUsize,
     /// Exit status as wait(2) encodes it, once exiting.
     pub exit_code: AtomicI32,
+    /// The parent (PID 1 after the parent exits).
+    pub parent: SpinLock<Weak<Process>>,
+    /// Live and zombie children.
+    pub children: SpinLock<Vec<Arc<Process>>>,
+    /// Woken when a child exits, stops or continues.
+    pub child_wait: WaitQueue,
+    /// What this process's parent may learn through wait.
+    pub report: IrqSpinLock<ChildReport>,
+    /// Signal sent to the parent at exit (SIGCHLD, or clone's choice).
+    pub exit_signal: u32,
+    /// Set when a vfork child execs or exits: its parent may go on.
+    pub vfork_done: AtomicBool,
+    /// Woken on `vfork_done`, on group stop/continue and when threads exit.
+    pub events: WaitQueue,
     /// CPU time and counts of all its threads.
     pub usage: Usage,
+    /// CPU time and counts of its reaped children (RUSAGE_CHILDREN, times(2)).
+    pub child_usage: Usage,
+    /// ITIMER_REAL / alarm state.
+    pub itimer: IrqSpinLock<signal::RealTimer>,
 }
 
 impl Process {
     /// The current address space.
     pub fn mm(&self) -> Arc<AddressSpace> {
-        self.mm.lock().clone()
+        self.mm
+            .lock()
+            .clone()
+            .expect("address space of a process that has released it")
     }
 
     /// Replaces the address space (execve) and returns the old one; the caller activates the
     /// new one before dropping the old.
-    pub fn set_mm(&self, mm: Arc<AddressSpace>) -> Arc<AddressSpace> {
+    pub fn set_mm(&self, mm: Arc<AddressSpace>) -> Option<Arc<AddressSpace>> {
         self.cr3.store(mm.root(), Ordering::Release);
-        core::mem::replace(&mut *self.mm.lock(), mm)
+        self.mm.lock().replace(mm)
+    }
+
+    /// Lets go of the address space at exit (after switching to the kernel's tables).
+    fn release_mm(&self) -> Option<Arc<AddressSpace>> {
+        self.cr3.store(
+            crate::arch::x86_64::paging::kernel_root_cached(),
+            Ordering::Release,
+        );
+        self.mm.lock().take()
     }
 
     /// The page-table root of the current address space.
     pub fn cr3(&self) -> u64 {
         self.cr3.load(Ordering::Acquire)
+    }
+
+    /// The fd table. (Only an exiting process has none; its threads make no more calls.)
+    pub fn fds(&self) -> Arc<FdTable> {
+        self.fds
+            .lock()
+            .clone()
+            .unwrap_or_else(|| Arc::new(FdTable::new()))
+    }
+
+    /// Takes the fd table away at exit.
+    fn fds_take(&self) -> Option<Arc<FdTable>> {
+        self.fds.lock().take()
+    }
+
+    /// A soft resource limit.
+    pub fn rlimit(&self, resource: u32) -> u64 {
+        self.limits.lock()[resource as usize].rlim_cur
+    }
+
+    /// Whether the process has exited (a zombie or on its way).
+    pub fn is_zombie(&self) -> bool {
+        self.report.lock().zombie.is_some()
     }
 }
 
@@ -105,17 +196,19 @@ pub struct UserCtx {
     pub gs_base: AtomicU64,
     pub fpu: FpuState,
     pub sigmask: AtomicU64,
-    pub altstack: Mutex<StackT>,
+    /// Thread-directed pending signals, and the mask to restore after `rt_sigsuspend` or
+    /// `ppoll`/`pselect6` (Linux's `saved_sigmask`).
+    pub sig: IrqSpinLock<signal::PerThread>,
+    pub altstack: SpinLock<StackT>,
     pub clear_child_tid: AtomicU64,
     pub robust_list: AtomicU64,
     pub robust_len: AtomicU64,
     /// This thread's CPU time and counts.
     pub usage: Usage,
     /// What prctl(2) sets and reports.
-    pub prctl: Mutex<PrctlState>,
-    /// Set to end the thread at its next return to user mode (SIGKILL's effect; the first
-    /// piece of signal delivery).
-    pub kill_pending: core::sync::atomic::AtomicBool,
+    pub prctl: SpinLock<PrctlState>,
+    /// Set to end this thread alone at its next return to user mode (another thread's execve).
+    pub kill_pending: AtomicBool,
 }
 
 impl UserCtx {
@@ -128,13 +221,14 @@ impl UserCtx {
             gs_base: AtomicU64::new(0),
             fpu: FpuState::new()?,
             sigmask: AtomicU64::new(0),
-            altstack: Mutex::new(exec::disabled_altstack()),
+            sig: IrqSpinLock::new(signal::PerThread::default()),
+            altstack: SpinLock::new(exec::disabled_altstack()),
             clear_child_tid: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
             robust_len: AtomicU64::new(0),
-            kill_pending: core::sync::atomic::AtomicBool::new(false),
+            kill_pending: AtomicBool::new(false),
             usage: Usage::default(),
-            prctl: Mutex::new(PrctlState {
+            prctl: SpinLock::new(PrctlState {
                 dumpable: true,
                 ..Default::default()
             }),
@@ -164,8 +258,8 @@ impl Usage {
     }
 }
 
-/// prctl(2) state. The parent-death signal and the THP flag are recorded and reported; there
-/// is no parent death to signal (no fork yet) and no transparent huge page to disable.
+/// prctl(2) state. The THP flag is recorded and reported; there is no transparent huge page to
+/// disable.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PrctlState {
     pub dumpable: bool,
@@ -175,8 +269,8 @@ pub struct PrctlState {
 }
 
 /// Every process by pid. Lock order: taken alone.
-static TABLE: Mutex<BTreeMap<u32, Arc<Process>>> = Mutex::new(BTreeMap::new());
-static NEXT_PID: AtomicU32 = AtomicU32::new(2);
+/// Every process by pid (zombies included, until reaped).
+static TABLE: IrqSpinLock<BTreeMap<u32, Arc<Process>>> = IrqSpinLock::new(BTreeMap::new());
 
 /// Linux's default limits: RLIMIT_STACK 8 MiB, RLIMIT_NOFILE 1024/4096, RLIMIT_CORE 0,
 /// RLIMIT_MEMLOCK 8 MiB, RLIMIT_NICE and RLIMIT_RTPRIO 0, RLIMIT_NPROC and RLIMIT_SIGPENDING
@@ -226,36 +320,99 @@ fn default_limits() -> [Rlimit; RLIM_NLIMITS] {
     l
 }
 
-/// Creates a process with a fresh empty address space, as root, at the namespace root. PID 1
-/// is reserved for init, which asks for it; everything else gets the next free number.
-pub fn new_process(ppid: u32, pid: Option<u32>) -> Option<Arc<Process>> {
-    let pid = pid.unwrap_or_else(|| NEXT_PID.fetch_add(1, Ordering::Relaxed));
+/// What a new process is made of (fork.rs decides what is shared and what copied).
+pub struct Parts {
+    pub pid: u32,
+    pub parent: Option<Arc<Process>>,
+    pub pgid: u32,
+    pub sid: u32,
+    pub mm: Arc<AddressSpace>,
+    pub fds: Arc<FdTable>,
+    pub fs: Arc<SpinLock<FsContext>>,
+    pub cred: Creds,
+    pub sigactions: Arc<SigActions>,
+    pub limits: [Rlimit; RLIM_NLIMITS],
+    pub exit_signal: u32,
+}
+
+/// Creates a process from its parts, enters it in the pid table and in its parent's children.
+/// It has no thread yet.
+pub fn make_process(parts: Parts) -> Arc<Process> {
+    let ppid = parts.parent.as_ref().map(|p| p.pid).unwrap_or(0);
+    let p = Arc::new(Process {
+        pid: parts.pid,
+        cr3: AtomicU64::new(parts.mm.root()),
+        ppid: AtomicU32::new(ppid),
+        pgid: AtomicU32::new(parts.pgid),
+        sid: AtomicU32::new(parts.sid),
+        mm: SpinLock::new(Some(parts.mm)),
+        fds: SpinLock::new(Some(parts.fds)),
+        fs: parts.fs,
+        cred: SpinLock::new(parts.cred),
+        sigactions: parts.sigactions,
+        limits: SpinLock::new(parts.limits),
+        sig: IrqSpinLock::new(signal::Shared::default()),
+        threads: IrqSpinLock::new(Vec::new()),
+        live_threads: AtomicUsize::new(0),
+        exit_code: AtomicI32::new(0),
+        parent: SpinLock::new(
+            parts
+                .parent
+                .as_ref()
+                .map(Arc::downgrade)
+                .unwrap_or_default(),
+        ),
+        children: SpinLock::new(Vec::new()),
+        child_wait: WaitQueue::new(),
+        report: IrqSpinLock::new(ChildReport::default()),
+        exit_signal: parts.exit_signal,
+        vfork_done: AtomicBool::new(false),
+        events: WaitQueue::new(),
+        usage: Usage::default(),
+        child_usage: Usage::default(),
+        itimer: IrqSpinLock::new(signal::RealTimer::default()),
+    });
+    TABLE.lock().insert(p.pid, p.clone());
+    if let Some(parent) = &parts.parent {
+        parent.children.lock().push(p.clone());
+    }
+    p
+}
+
+/// Creates PID 1: a fresh empty address space, root credentials, the namespace root. Linux's
+/// PID 1 inherits session and group 0 from the idle task until it calls setsid().
+pub fn new_init_process() -> Option<Arc<Process>> {
+    Some(make_process(new_init_process_parts(1)?))
+}
+
+/// A parentless process the kernel makes for itself (self-tests): a fresh address space, root,
+/// leading its own session and group. It is forgotten as soon as it exits.
+pub fn new_kernel_made_process() -> Option<Arc<Process>> {
+    let init = new_init_process_parts(crate::sched::thread::alloc_tid())?;
+    Some(make_process(init))
+}
+
+fn new_init_process_parts(pid: u32) -> Option<Parts> {
     let root = crate::fs::vfs().root().clone();
     let mm = Arc::new(AddressSpace::new()?);
-    let p = Arc::new(Process {
+    let lead = if pid == 1 { 0 } else { pid };
+    Some(Parts {
         pid,
-        cr3: AtomicU64::new(mm.root()),
-        ppid: AtomicU32::new(ppid),
-        // Linux's PID 1 inherits session and group 0 from the idle task until it calls
-        // setsid(); other kernel-made processes lead their own.
-        pgid: AtomicU32::new(if pid == 1 { 0 } else { pid }),
-        sid: AtomicU32::new(if pid == 1 { 0 } else { pid }),
-        mm: Mutex::new(mm),
+        parent: None,
+        pgid: lead,
+        sid: lead,
+        mm,
         fds: Arc::new(FdTable::new()),
-        fs: Mutex::new(FsContext {
+        fs: Arc::new(SpinLock::new(FsContext {
             root: root.clone(),
             cwd: root,
             umask: 0o022,
-        }),
-        cred: Mutex::new(Creds::default()),
-        sigactions: Mutex::new([SigAction::default(); NSIG]),
-        limits: Mutex::new(default_limits()),
-        live_threads: AtomicUsize::new(0),
-        exit_code: AtomicI32::new(0),
-        usage: Usage::default(),
-    });
-    TABLE.lock().insert(pid, p.clone());
-    Some(p)
+        })),
+        cred: Creds::default(),
+        sigactions: Arc::new(IrqSpinLock::new([SigAction::default(); NSIG])),
+        limits: default_limits(),
+        exit_signal: keel_abi::signal::SIGCHLD,
+    })
 }
 
 /// Looks a process up by pid.
@@ -263,29 +420,28 @@ pub fn by_pid(pid: u32) -> Option<Arc<Process>> {
     TABLE.lock().get(&pid).cloned()
 }
 
-/// Ends the calling thread; the last thread out ends the process with `code` (wait status).
-pub fn exit_thread(code: i32) -> ! {
-    let t = crate::sched::current();
-    if let Some(u) = t.user() {
-        let p = u.process.clone();
-        if p.live_threads.fetch_sub(1, Ordering::AcqRel) == 1 {
-            p.exit_code.store(code, Ordering::Release);
-            process_exited(&p);
-        }
-    }
-    drop(t);
-    crate::sched::exit_current()
+/// Every process (a snapshot), for kill(-1), process groups and /proc.
+pub fn all_processes() -> Vec<Arc<Process>> {
+    TABLE.lock().values().cloned().collect()
 }
 
-/// Tears a finished process down. Only PID 1 exists for now: its end powers the machine off
-/// (Linux would panic; Keel says what happened and stops cleanly).
-fn process_exited(p: &Arc<Process>) {
-    p.fds.close_all();
-    let status = p.exit_code.load(Ordering::Acquire);
-    TABLE.lock().remove(&p.pid);
-    if p.pid == 1 {
-        init::init_exited(status);
-    }
+/// Drops a reaped process from the pid table.
+fn forget(pid: u32) {
+    let gone = TABLE.lock().remove(&pid);
+    drop(gone);
+}
+
+/// The thread with id `tid`, in any process.
+pub fn thread_by_tid(tid: u32) -> Option<Arc<Thread>> {
+    let procs = all_processes();
+    procs
+        .iter()
+        .find_map(|p| p.threads.lock().iter().find(|t| t.tid() == tid).cloned())
+}
+
+/// Ends the calling thread (exit(2)); see [`exit::exit_thread`].
+pub fn exit_thread(code: i32) -> ! {
+    exit::exit_thread(code)
 }
 
 /// Resolves a page fault on a user address of the current process. An error means the access
@@ -336,5 +492,5 @@ pub fn out_of_memory_kill() -> ! {
         t.name()
     );
     drop(t);
-    exit_thread(9)
+    exit::exit_group(keel_abi::signal::SIGKILL as i32)
 }

@@ -70,6 +70,12 @@ pub fn current() -> Arc<Thread> {
         .expect("scheduler not initialised")
 }
 
+/// The running thread, if it is a user thread.
+pub fn current_if_user() -> Option<Arc<Thread>> {
+    let t = current();
+    t.user().is_some().then_some(t)
+}
+
 /// Creates a kernel thread running `f` and makes it runnable.
 pub fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Option<Arc<Thread>> {
     let t = Thread::new_kernel(name, f)?;
@@ -193,12 +199,8 @@ fn switch_user_state(prev: &Thread, next: &Thread) {
     match next.user() {
         Some(u) => {
             u.fpu.restore();
-            // SAFETY: FS_BASE and KERNEL_GS_BASE exist on x86_64; the values were validated by
-            // arch_prctl. In the kernel the user's GS base waits in KERNEL_GS_BASE.
-            unsafe {
-                cpu::wrmsr(0xc000_0100, u.fs_base.load(Ordering::Relaxed));
-                cpu::wrmsr(0xc000_0102, u.gs_base.load(Ordering::Relaxed));
-            }
+            crate::arch::x86_64::msr::set_user_fs_base(u.fs_base.load(Ordering::Relaxed));
+            crate::arch::x86_64::msr::set_user_gs_base(u.gs_base.load(Ordering::Relaxed));
             let root = u.process.cr3();
             if cpu::cr3() != root {
                 // SAFETY: the process's tables share the kernel half.
@@ -254,46 +256,11 @@ pub fn timer_tick() {
     }
 }
 
-/// The checks on every return to user mode: rescheduling now, signal delivery later.
-pub fn return_to_user_checks(_frame: &mut TrapFrame) {
+/// The checks on every return to user mode: rescheduling, then signals (delivery, group
+/// stop and exit, syscall restarts) in `proc::signal`.
+pub fn return_to_user_checks(frame: &mut TrapFrame) {
     if NEED_RESCHED.load(Ordering::Relaxed) {
         schedule();
     }
-    let t = current();
-    if t.user()
-        .is_some_and(|u| u.kill_pending.load(Ordering::Acquire))
-    {
-        drop(t);
-        crate::proc::exit_thread(9); // killed by SIGKILL
-    }
-}
-
-/// An exception in user mode. Until signals exist, the process ends as if killed by the
-/// signal Linux would send, with Linux's diagnostic line.
-pub fn user_exception(frame: &mut TrapFrame) {
-    let t = current();
-    let (sig, name) = match frame.vector {
-        0 | 16 | 19 => (8, "SIGFPE"),
-        1 | 3 => (5, "SIGTRAP"),
-        6 => (4, "SIGILL"),
-        17 => (7, "SIGBUS"),
-        _ => (11, "SIGSEGV"),
-    };
-    crate::println!(
-        "keel: {}[{}]: {} ({}) at {:#x} ip {:#x} sp {:#x} error {:#x}",
-        t.name(),
-        t.tid(),
-        crate::arch::x86_64::trap::exception_name(frame.vector),
-        name,
-        if frame.vector == 14 {
-            cpu::cr2()
-        } else {
-            frame.rip
-        },
-        frame.rip,
-        frame.rsp,
-        frame.error_code
-    );
-    drop(t);
-    crate::proc::exit_thread(sig);
+    crate::proc::signal::on_return_to_user(frame);
 }

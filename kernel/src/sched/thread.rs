@@ -3,10 +3,11 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 
 use crate::arch::x86_64::context;
 use crate::mm::kstack::KernelStack;
+use crate::sync::SpinLock;
 
 /// A thread's scheduling state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,13 +28,16 @@ type Entry = Box<dyn FnOnce() + Send>;
 /// A kernel thread (user threads will add their process and user context).
 pub struct Thread {
     tid: u32,
-    name: spin::Mutex<[u8; 16]>,
+    name: SpinLock<[u8; 16]>,
     state: AtomicU8,
+    /// Linux's TIF_SIGPENDING: a signal (or a kill) waits for this thread, so interruptible
+    /// sleeps end and the return to user mode looks at signals. Set by the signal code.
+    signal_pending: AtomicBool,
     saved_rsp: UnsafeCell<u64>,
     /// Owns the stack (freed with the thread); the scheduler only needs its top.
     _kstack: Option<KernelStack>,
     kstack_top: u64,
-    entry: spin::Mutex<Option<Entry>>,
+    entry: SpinLock<Option<Entry>>,
     idle: bool,
     user: Option<alloc::boxed::Box<crate::proc::UserCtx>>,
 }
@@ -44,7 +48,14 @@ unsafe impl Sync for Thread {}
 // SAFETY: as above; everything else is atomics, locks or immutable.
 unsafe impl Send for Thread {}
 
-static NEXT_TID: AtomicU32 = AtomicU32::new(1);
+/// Thread ids and process ids come from one counter, as on Linux (a process's pid is its first
+/// thread's tid). 1 is reserved for init.
+static NEXT_TID: AtomicU32 = AtomicU32::new(2);
+
+/// A fresh thread id.
+pub fn alloc_tid() -> u32 {
+    NEXT_TID.fetch_add(1, Ordering::Relaxed)
+}
 
 impl Thread {
     fn make(
@@ -53,6 +64,7 @@ impl Thread {
         top: u64,
         entry: Option<Entry>,
         idle: bool,
+        tid: Option<u32>,
     ) -> Thread {
         let mut n = [0u8; 16];
         let len = name.len().min(15);
@@ -61,14 +73,15 @@ impl Thread {
             tid: if idle {
                 0
             } else {
-                NEXT_TID.fetch_add(1, Ordering::Relaxed)
+                tid.unwrap_or_else(alloc_tid)
             },
-            name: spin::Mutex::new(n),
+            name: SpinLock::new(n),
             state: AtomicU8::new(State::Runnable as u8),
+            signal_pending: AtomicBool::new(false),
             saved_rsp: UnsafeCell::new(0),
             _kstack: kstack,
             kstack_top: top,
-            entry: spin::Mutex::new(entry),
+            entry: SpinLock::new(entry),
             idle,
             user: None,
         }
@@ -80,7 +93,7 @@ impl Thread {
             static boot_stack_top: u8;
         }
         let top = core::ptr::addr_of!(boot_stack_top) as u64;
-        let t = Thread::make("kmain", None, top, None, false);
+        let t = Thread::make("kmain", None, top, None, false, None);
         t.set_state(State::Running);
         Arc::new(t)
     }
@@ -95,6 +108,7 @@ impl Thread {
             top,
             Some(Box::new(f)),
             name == "idle",
+            None,
         ));
         // SAFETY: `top` is the aligned top of the freshly mapped stack.
         let rsp = unsafe { context::init_stack(top, 0) };
@@ -113,10 +127,7 @@ impl Thread {
     ) -> Option<Arc<Thread>> {
         let stack = KernelStack::new()?;
         let top = stack.top();
-        let mut t = Thread::make(name, Some(stack), top, Some(Box::new(f)), false);
-        if let Some(tid) = tid {
-            t.tid = tid;
-        }
+        let mut t = Thread::make(name, Some(stack), top, Some(Box::new(f)), false, tid);
         t.user = Some(alloc::boxed::Box::new(ctx));
         let t = Arc::new(t);
         // SAFETY: `top` is the aligned top of the freshly mapped stack.
@@ -158,6 +169,16 @@ impl Thread {
         let n = self.name.lock();
         let len = n.iter().position(|&b| b == 0).unwrap_or(16);
         alloc::string::String::from_utf8_lossy(&n[..len]).into_owned()
+    }
+
+    /// Whether a signal or kill is pending for this thread (interruptible sleeps end).
+    pub fn signal_pending(&self) -> bool {
+        self.signal_pending.load(Ordering::Acquire)
+    }
+
+    /// Sets or clears the pending-signal flag (the signal code's bookkeeping).
+    pub fn set_signal_pending(&self, on: bool) {
+        self.signal_pending.store(on, Ordering::Release);
     }
 
     /// Current state.

@@ -1,20 +1,70 @@
-//! Wait queues: any number of threads wait for a condition; whoever changes the condition
-//! wakes them, from thread or interrupt context.
+//! Waiting: wait queues, and the one blocking primitive every sleep in the kernel goes through.
 //!
-//! No wake-up can be lost: a waiter marks itself blocked and enqueues itself *before* it
-//! re-checks the condition, and wakers change the condition *before* they wake. A wake that
-//! lands between the check and the switch finds the thread blocked, makes it runnable, and the
-//! switch then simply picks it again. This ordering is also what keeps it correct on SMP.
+//! [`block_until`] puts the current thread to sleep until a condition holds, a deadline passes
+//! or (for interruptible waits) a signal is pending, and returns `KResult`: `Ok`, `EINTR` or
+//! `ETIMEDOUT`. The caller must have registered the thread where the condition's changer will
+//! find it (a [`WaitQueue`], a readiness observer, a futex bucket) before calling it; wakers
+//! change the condition first and then call [`super::wake`].
+//!
+//! No wake-up can be lost: the thread marks itself blocked *before* it re-checks the condition,
+//! so a wake that lands between the check and the switch finds it blocked, makes it runnable,
+//! and the switch then simply picks it again. Signal senders wake the target thread the same
+//! way, after setting its pending flag, so an interruptible sleep always notices a signal.
 //!
 //! Lock order: a wait queue's lock -> `SCHED`.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 
+use keel_abi::{Errno, KResult};
+
 use super::{current, schedule, timer, wake, State, Thread};
 use crate::sync::IrqSpinLock;
 
-/// A set of waiting threads.
+/// Sleeps until `cond()` is true (`Ok`), `deadline_ns` passes on the monotonic clock
+/// (`ETIMEDOUT`), or, if `interruptible`, a signal is pending (`EINTR`). The current thread
+/// must already be registered with whoever makes `cond` true.
+pub fn block_until(
+    mut cond: impl FnMut() -> bool,
+    deadline_ns: Option<u64>,
+    interruptible: bool,
+) -> KResult<()> {
+    crate::sync::might_sleep();
+    let me = current();
+    let expired = |d: Option<u64>| d.is_some_and(|d| crate::time::monotonic_ns() >= d);
+    let stop = |me: &Thread| interruptible && me.signal_pending();
+    loop {
+        if cond() {
+            return Ok(());
+        }
+        if stop(&me) {
+            return Err(Errno::EINTR);
+        }
+        if expired(deadline_ns) {
+            return Err(Errno::ETIMEDOUT);
+        }
+        me.set_state(State::Blocked);
+        let alarm = deadline_ns.map(|d| {
+            let t = me.clone();
+            timer::add(d, move || {
+                wake(&t);
+            })
+        });
+        if (cond() || stop(&me) || expired(deadline_ns))
+            && me.transition(State::Blocked, State::Running)
+        {
+            // Nothing to wait for after all, and nobody woke us yet.
+        } else {
+            schedule();
+        }
+        if let Some(a) = alarm {
+            timer::cancel(a);
+        }
+    }
+}
+
+/// A set of waiting threads. Waiters stay registered until their wait ends, so a wake that
+/// does not satisfy their condition does not make them miss the next one.
 pub struct WaitQueue {
     waiters: IrqSpinLock<VecDeque<Arc<Thread>>>,
 }
@@ -33,52 +83,49 @@ impl WaitQueue {
         }
     }
 
-    /// Blocks until `cond()` is true.
-    pub fn wait_until(&self, cond: impl FnMut() -> bool) {
-        self.wait_until_deadline(cond, None);
-    }
-
-    /// Blocks until `cond()` is true or the monotonic clock passes `deadline_ns`; returns
-    /// whether the condition became true.
-    pub fn wait_until_deadline(
+    fn wait(
         &self,
-        mut cond: impl FnMut() -> bool,
+        cond: impl FnMut() -> bool,
         deadline_ns: Option<u64>,
-    ) -> bool {
-        crate::sync::might_sleep();
-        let expired = |d: Option<u64>| d.is_some_and(|d| crate::time::monotonic_ns() >= d);
-        loop {
-            if cond() {
-                return true;
-            }
-            if expired(deadline_ns) {
-                return false;
-            }
-            let me = current();
-            me.set_state(State::Blocked);
-            self.waiters.lock().push_back(me.clone());
-            let alarm = deadline_ns.map(|d| {
-                let t = me.clone();
-                timer::add(d, move || {
-                    wake(&t);
-                })
-            });
-            if (cond() || expired(deadline_ns)) && me.transition(State::Blocked, State::Running) {
-                // Nothing to wait for after all, and nobody woke us yet.
-            } else {
-                schedule();
-            }
-            if let Some(a) = alarm {
-                timer::cancel(a);
-            }
-            self.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
-        }
+        interruptible: bool,
+    ) -> KResult<()> {
+        let me = current();
+        self.waiters.lock().push_back(me.clone());
+        let r = block_until(cond, deadline_ns, interruptible);
+        self.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
+        r
     }
 
-    /// Wakes every waiter; returns how many were woken.
+    /// Blocks until `cond()` is true: `EINTR` if a signal arrives first, `ETIMEDOUT` if the
+    /// monotonic clock passes `deadline_ns` first.
+    pub fn wait_until(&self, cond: impl FnMut() -> bool, deadline_ns: Option<u64>) -> KResult<()> {
+        self.wait(cond, deadline_ns, true)
+    }
+
+    /// Blocks until `cond()` is true, whatever signals arrive (locks, short kernel waits).
+    pub fn wait_uninterruptible(&self, cond: impl FnMut() -> bool) {
+        let _ = self.wait(cond, None, false);
+    }
+
+    /// As [`WaitQueue::wait_uninterruptible`] with a deadline; false if it passed first.
+    pub fn wait_uninterruptible_deadline(
+        &self,
+        cond: impl FnMut() -> bool,
+        deadline_ns: u64,
+    ) -> bool {
+        self.wait(cond, Some(deadline_ns), false).is_ok()
+    }
+
+    /// Wakes every waiter; returns how many were asleep.
     pub fn wake_all(&self) -> usize {
-        let waiters: VecDeque<_> = core::mem::take(&mut *self.waiters.lock());
-        waiters.iter().filter(|t| wake(t)).count()
+        let q = self.waiters.lock();
+        q.iter().filter(|t| wake(t)).count()
+    }
+
+    /// Wakes the first waiter that is asleep; true if there was one.
+    pub fn wake_one(&self) -> bool {
+        let q = self.waiters.lock();
+        q.iter().any(wake)
     }
 
     /// Number of threads waiting.
@@ -92,7 +139,11 @@ impl WaitQueue {
     }
 }
 
-/// Sleeps the current thread until the monotonic clock reaches `deadline_ns`.
-pub fn sleep_until(deadline_ns: u64) {
-    WaitQueue::new().wait_until_deadline(|| false, Some(deadline_ns));
+/// Sleeps the current thread until the monotonic clock reaches `deadline_ns`; `EINTR` if a
+/// signal arrives first.
+pub fn sleep_until(deadline_ns: u64) -> KResult<()> {
+    match block_until(|| false, Some(deadline_ns), true) {
+        Err(Errno::ETIMEDOUT) => Ok(()),
+        r => r,
+    }
 }

@@ -298,9 +298,9 @@ fn timer_fires() -> Result<(), String> {
         f.store(true, Ordering::SeqCst);
         WQ.wake_all();
     });
-    let ok = WQ.wait_until_deadline(
+    let ok = WQ.wait_uninterruptible_deadline(
         || fired.load(Ordering::SeqCst),
-        Some(monotonic_ns() + 2_000_000_000),
+        monotonic_ns() + 2_000_000_000,
     );
     ensure!(ok, "timer callback did not fire within 2 s");
     ensure!(
@@ -317,7 +317,7 @@ fn timer_cancel() -> Result<(), String> {
         f.store(true, Ordering::SeqCst)
     });
     ensure!(timer::cancel(id), "cancel of a pending timer failed");
-    waitqueue::sleep_until(monotonic_ns() + 5_000_000);
+    let _ = waitqueue::sleep_until(monotonic_ns() + 5_000_000);
     ensure!(!fired.load(Ordering::SeqCst), "cancelled timer fired");
     ensure!(!timer::cancel(id), "second cancel succeeded");
     Ok(())
@@ -335,7 +335,7 @@ fn waitqueue_from_irq() -> Result<(), String> {
         let n = WQ.wake_all();
         WOKEN_IN_IRQ.store(n + 1, Ordering::SeqCst);
     });
-    WQ.wait_until(|| FLAG.load(Ordering::SeqCst));
+    WQ.wait_uninterruptible(|| FLAG.load(Ordering::SeqCst));
     ensure!(
         WOKEN_IN_IRQ.load(Ordering::SeqCst) == 2,
         "interrupt woke {} waiters, expected 1",
@@ -352,7 +352,7 @@ fn waitqueue_many() -> Result<(), String> {
     for i in 0..4 {
         let (wq, go, done, done_wq) = (wq.clone(), go.clone(), done.clone(), done_wq.clone());
         sched::spawn(&alloc::format!("waiter{i}"), move || {
-            wq.wait_until(|| go.load(Ordering::SeqCst));
+            wq.wait_uninterruptible(|| go.load(Ordering::SeqCst));
             done.fetch_add(1, Ordering::SeqCst);
             done_wq.wake_all();
         })
@@ -371,9 +371,9 @@ fn waitqueue_many() -> Result<(), String> {
     go.store(true, Ordering::SeqCst);
     let woken = wq.wake_all();
     ensure!(woken == 4, "wake_all woke {woken}");
-    let all = done_wq.wait_until_deadline(
+    let all = done_wq.wait_uninterruptible_deadline(
         || done.load(Ordering::SeqCst) == 4,
-        Some(monotonic_ns() + 2_000_000_000),
+        monotonic_ns() + 2_000_000_000,
     );
     ensure!(
         all,
@@ -386,8 +386,11 @@ fn waitqueue_many() -> Result<(), String> {
 fn waitqueue_timeout() -> Result<(), String> {
     let wq = WaitQueue::new();
     let start = monotonic_ns();
-    let ok = wq.wait_until_deadline(|| false, Some(start + 10_000_000));
-    ensure!(!ok, "a condition that never holds reported success");
+    let r = wq.wait_until(|| false, Some(start + 10_000_000));
+    ensure!(
+        r == Err(keel_abi::Errno::ETIMEDOUT),
+        "a condition that never holds gave {r:?}, not ETIMEDOUT"
+    );
     ensure!(monotonic_ns() >= start + 10_000_000, "timed out early");
     ensure!(wq.is_empty(), "timed-out waiter left on the queue");
     Ok(())
@@ -395,7 +398,7 @@ fn waitqueue_timeout() -> Result<(), String> {
 
 fn sleep_lower_bound() -> Result<(), String> {
     let start = monotonic_ns();
-    waitqueue::sleep_until(start + 20_000_000);
+    let _ = waitqueue::sleep_until(start + 20_000_000);
     let slept = monotonic_ns() - start;
     ensure!(slept >= 20_000_000, "slept {slept} ns of 20 ms");
     Ok(())
@@ -413,9 +416,9 @@ fn threads_exit() -> Result<(), String> {
         })
         .ok_or("spawn failed")?;
     }
-    let ok = wq.wait_until_deadline(
+    let ok = wq.wait_uninterruptible_deadline(
         || counter.load(Ordering::SeqCst) == 8,
-        Some(monotonic_ns() + 2_000_000_000),
+        monotonic_ns() + 2_000_000_000,
     );
     ensure!(ok, "{} of 8 threads ran", counter.load(Ordering::SeqCst));
     // Let the last exiting thread be reaped.

@@ -12,7 +12,7 @@ use keel_vm::Vma;
 use super::Test;
 use crate::ensure;
 use crate::mm::aspace::{AddressSpace, Backing, PROT_EXEC, PROT_READ, PROT_WRITE};
-use crate::proc::{new_process, Process, UserCtx};
+use crate::proc::{new_kernel_made_process, Process, UserCtx};
 use crate::sched::{self, waitqueue, State, Thread};
 use crate::time::monotonic_ns;
 
@@ -53,7 +53,7 @@ struct UserProgram {
 impl UserProgram {
     /// A process whose only thread runs `code` at CODE with `data` at DATA.
     fn start(code: &[u8], data: &[u8]) -> Result<UserProgram, String> {
-        let p = new_process(0, None).ok_or("no memory for a process")?;
+        let p = new_kernel_made_process().ok_or("no memory for a process")?;
         let mm = p.mm();
         {
             let mut g = mm.lock();
@@ -67,12 +67,13 @@ impl UserProgram {
         mm.write_bytes(DATA, data)
             .map_err(|e| alloc::format!("{e:?}"))?;
         let ctx = UserCtx::new(p.clone()).ok_or("no memory for user state")?;
-        p.live_threads.fetch_add(1, Ordering::AcqRel);
-        let thread = Thread::new_user("selftest", ctx, None, || {
+        let thread = Thread::new_user("selftest", ctx, Some(p.pid), || {
             let frame = crate::syscall::initial_frame(CODE, DATA + 4096);
             crate::arch::x86_64::syscall::enter_user(&frame);
         })
         .ok_or("no memory for a thread")?;
+        p.live_threads.fetch_add(1, Ordering::AcqRel);
+        p.threads.lock().push(thread.clone());
         sched::spawn_thread(thread.clone());
         Ok(UserProgram {
             process: p,
@@ -93,14 +94,10 @@ impl UserProgram {
 
     /// Kills the thread and waits until it is gone; returns the process's exit status.
     fn kill(self) -> Result<i32, String> {
-        self.thread
-            .user()
-            .ok_or("no user state")?
-            .kill_pending
-            .store(true, Ordering::Release);
+        crate::proc::signal::kill_process(&self.process, keel_abi::signal::SIGKILL as i32);
         let deadline = monotonic_ns() + 2_000_000_000;
         while self.thread.state() != State::Dead && monotonic_ns() < deadline {
-            waitqueue::sleep_until(monotonic_ns() + 1_000_000);
+            let _ = waitqueue::sleep_until(monotonic_ns() + 1_000_000);
         }
         ensure!(
             self.thread.state() == State::Dead,
@@ -114,7 +111,7 @@ impl UserProgram {
 /// Sleeps long enough for the reaper to free what dead threads left.
 fn settle() {
     for _ in 0..4 {
-        waitqueue::sleep_until(monotonic_ns() + 1_000_000);
+        let _ = waitqueue::sleep_until(monotonic_ns() + 1_000_000);
     }
 }
 
@@ -122,9 +119,9 @@ fn busy_loop_preempted() -> Result<(), String> {
     let before = crate::mm::frames::free_frames();
     let prog = UserProgram::start(BUSY_LOOP, &[])?;
     // This thread can only run again if the timer preempts the user loop.
-    waitqueue::sleep_until(monotonic_ns() + 30_000_000);
+    let _ = waitqueue::sleep_until(monotonic_ns() + 30_000_000);
     let n1 = prog.word(0);
-    waitqueue::sleep_until(monotonic_ns() + 10_000_000);
+    let _ = waitqueue::sleep_until(monotonic_ns() + 10_000_000);
     let n2 = prog.word(0);
     ensure!(n1 > 0, "the user program never ran");
     ensure!(
@@ -150,7 +147,7 @@ fn sse_isolated() -> Result<(), String> {
     };
     let a = UserProgram::start(SSE_CHECK, &data(0x1111_2222_3333_4444))?;
     let b = UserProgram::start(SSE_CHECK, &data(0x5555_6666_7777_8888))?;
-    waitqueue::sleep_until(monotonic_ns() + 60_000_000);
+    let _ = waitqueue::sleep_until(monotonic_ns() + 60_000_000);
     let (ca, cb, fa, fb) = (a.word(0), b.word(0), a.word(16), b.word(16));
     a.kill()?;
     b.kill()?;

@@ -1,17 +1,25 @@
 //! Locks.
 //!
-//! [`IrqSpinLock`] is the one spinning lock type: it disables interrupts while held, so data an
-//! interrupt handler also touches can never deadlock against it on this CPU, and the spin keeps
-//! it correct on SMP. Hold it briefly: never across a user copy, a sleep or I/O (the scheduler
-//! checks `might_sleep` in debug builds). Lock order is written at each lock's definition.
+//! Three kinds, as STYLE.md asks:
+//! - [`IrqSpinLock`]: spins with interrupts off, for data an interrupt handler also touches
+//!   (wait queues, the run queue, timers, the console).
+//! - [`SpinLock`]: spins with interrupts on, for short critical sections no interrupt handler
+//!   enters (process fields, the pid table, futex buckets).
+//! - [`Mutex`] (`mutex.rs`): a sleeping lock whose waiters block on a wait queue, for what is
+//!   held across user copies, I/O or a sleep (an open file's offset, an address space).
+//!
+//! Both spinlock flavours count themselves in this CPU's per-CPU block while held, and
+//! [`might_sleep`] (called by every path that may block: wait queues, sleeping locks, user
+//! copies) panics when the count is not zero: sleeping with a spinlock held deadlocks the
+//! moment another thread wants it. Lock order is written at each lock's definition.
+
+mod mutex;
 
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::arch::x86_64::cpu;
+pub use mutex::{wait_on_address, wake_address, Mutex, MutexGuard};
 
-/// Number of `IrqSpinLock`s held by this CPU; sleeping while it is non-zero is a bug.
-static HELD: AtomicUsize = AtomicUsize::new(0);
+use crate::arch::x86_64::{cpu, percpu};
 
 /// A spinlock that disables interrupts while held.
 pub struct IrqSpinLock<T: ?Sized> {
@@ -38,7 +46,7 @@ impl<T: ?Sized> IrqSpinLock<T> {
     pub fn lock(&self) -> IrqSpinGuard<'_, T> {
         let irq_was_enabled = cpu::irq_save();
         let guard = self.inner.lock();
-        HELD.fetch_add(1, Ordering::Relaxed);
+        percpu::spin_held_add(1);
         IrqSpinGuard {
             guard: Some(guard),
             irq_was_enabled,
@@ -54,7 +62,7 @@ impl<T: ?Sized> IrqSpinLock<T> {
         if self.inner.is_locked() {
             // SAFETY: upheld by the caller.
             unsafe { self.inner.force_unlock() };
-            HELD.fetch_sub(1, Ordering::Relaxed);
+            percpu::spin_held_add(-1);
         }
     }
 }
@@ -62,7 +70,7 @@ impl<T: ?Sized> IrqSpinLock<T> {
 impl<T: ?Sized> Drop for IrqSpinGuard<'_, T> {
     fn drop(&mut self) {
         drop(self.guard.take());
-        HELD.fetch_sub(1, Ordering::Relaxed);
+        percpu::spin_held_add(-1);
         cpu::irq_restore(self.irq_was_enabled);
     }
 }
@@ -82,8 +90,64 @@ impl<T: ?Sized> DerefMut for IrqSpinGuard<'_, T> {
     }
 }
 
-/// Panics if a spinlock is held: called by everything that may sleep.
+/// A spinlock for data no interrupt handler touches: interrupts stay on while it is held.
+pub struct SpinLock<T: ?Sized> {
+    inner: spin::Mutex<T>,
+}
+
+/// Guard of a [`SpinLock`].
+pub struct SpinGuard<'a, T: ?Sized> {
+    guard: Option<spin::MutexGuard<'a, T>>,
+}
+
+impl<T> SpinLock<T> {
+    /// A new unlocked lock.
+    pub const fn new(value: T) -> Self {
+        SpinLock {
+            inner: spin::Mutex::new(value),
+        }
+    }
+}
+
+impl<T: Default> Default for SpinLock<T> {
+    fn default() -> Self {
+        SpinLock::new(T::default())
+    }
+}
+
+impl<T: ?Sized> SpinLock<T> {
+    /// Takes the lock.
+    pub fn lock(&self) -> SpinGuard<'_, T> {
+        let guard = self.inner.lock();
+        percpu::spin_held_add(1);
+        SpinGuard { guard: Some(guard) }
+    }
+}
+
+impl<T: ?Sized> Drop for SpinGuard<'_, T> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        percpu::spin_held_add(-1);
+    }
+}
+
+impl<T: ?Sized> Deref for SpinGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.guard.as_deref().expect("guard is present until drop")
+    }
+}
+
+impl<T: ?Sized> DerefMut for SpinGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.guard
+            .as_deref_mut()
+            .expect("guard is present until drop")
+    }
+}
+
+/// Panics if this CPU holds a spinlock of either flavour: called by everything that may sleep.
 pub fn might_sleep() {
-    let held = HELD.load(Ordering::Relaxed);
+    let held = percpu::spin_held();
     assert!(held == 0, "sleeping while holding {held} spinlock(s)");
 }

@@ -5,11 +5,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use keel_abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_CLOEXEC};
-use keel_abi::poll::PollFd;
 use keel_abi::stat::Stat;
 use keel_abi::uio::IoVec;
 use keel_abi::{Errno, KResult};
-use keel_vfs::consts::{POLLERR, POLLHUP, S_IFDIR, S_IFMT};
+use keel_vfs::consts::{S_IFDIR, S_IFMT};
 use keel_vfs::{Inode, LookupCtx, Metadata, OpenFile};
 
 use super::Caller;
@@ -25,7 +24,7 @@ pub(super) const MAX_RW_COUNT: u64 = 0x7fff_f000;
 const IOV_MAX: i32 = 1024;
 
 fn file(c: &Caller, fd: i32) -> KResult<Arc<OpenFile>> {
-    c.process().fds.get(fd)
+    c.process().fds().get(fd)
 }
 
 /// Reads a path argument: EFAULT for a bad pointer, ENAMETOOLONG past PATH_MAX.
@@ -106,12 +105,14 @@ fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<u
     }
     crate::mm::usercopy::check_range(buf, count)?;
     // A seekable file advances only by what reached user memory (a fault must not consume
-    // data), so it is read at an explicit offset and the offset moved afterwards.
+    // data), so it is read at an explicit offset and the offset moved afterwards, all under
+    // the offset lock: two readers of one description never get the same bytes.
     if at.is_none() && f.ops().seekable() && f.readable() {
+        let _g = crate::fs::OffsetGuard::lock(f);
         let pos = f.position();
         let r = read_into(f, buf, count, Some(pos as i64));
         if let Ok(n) = r {
-            f.seek((pos + n as u64) as i64, 0)?;
+            f.set_position(pos + n as u64);
         }
         return r;
     }
@@ -161,6 +162,9 @@ fn write_from(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<
         };
     }
     crate::mm::usercopy::check_range(buf, count)?;
+    // A seekable file's offset moves once per chunk; the lock keeps writers of one
+    // description from interleaving inside one write.
+    let _g = (at.is_none() && f.ops().seekable()).then(|| crate::fs::OffsetGuard::lock(f));
     let count = count.min(MAX_RW_COUNT as usize);
     let mut kbuf = vec![0u8; count.min(CHUNK)];
     let mut done = 0;
@@ -277,11 +281,11 @@ pub fn sys_openat(c: &Caller, dirfd: i32, path: u64, flags: u32, mode: u32) -> K
     let f = with_ctx(c, dirfd, &path, |ctx| {
         crate::fs::vfs().open(ctx, &path, flags, mode & 0o7777, umask)
     })?;
-    Ok(c.process().fds.alloc(f, flags & O_CLOEXEC != 0)? as usize)
+    Ok(c.process().fds().alloc(f, flags & O_CLOEXEC != 0)? as usize)
 }
 
 pub fn sys_close(c: &Caller, fd: i32) -> KResult<usize> {
-    c.process().fds.close(fd)?;
+    c.process().fds().close(fd)?;
     Ok(0)
 }
 
@@ -385,7 +389,7 @@ pub fn sys_ioctl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
     match cmd {
         FIOCLEX | FIONCLEX => {
             c.process()
-                .fds
+                .fds()
                 .fcntl(fd, keel_abi::fcntl::F_SETFD, (cmd == FIOCLEX) as u64)?;
             Ok(0)
         }
@@ -417,70 +421,6 @@ pub fn sys_ioctl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
     }
 }
 
-/// A file's poll bits with the "normal data" aliases Linux reports alongside POLLIN and
-/// POLLOUT (POLLRDNORM, POLLWRNORM).
-fn readiness(f: &OpenFile) -> u16 {
-    const POLLRDNORM: u16 = 0x40;
-    const POLLWRNORM: u16 = 0x100;
-    let r = f.poll();
-    let mut out = r;
-    if r & keel_vfs::consts::POLLIN != 0 {
-        out |= POLLRDNORM;
-    }
-    if r & keel_vfs::consts::POLLOUT != 0 {
-        out |= POLLWRNORM;
-    }
-    out
-}
-
-pub fn sys_poll(c: &Caller, fds: u64, nfds: u64, timeout_ms: i32) -> KResult<usize> {
-    let limit = c.process().fds.limit() as u64;
-    if nfds > limit {
-        return Err(Errno::EINVAL);
-    }
-    let mut v: Vec<PollFd> = Vec::with_capacity(nfds as usize);
-    for k in 0..nfds as usize {
-        v.push(UserPtr::<PollFd>::new(fds).add(k)?.read()?);
-    }
-    let files: Vec<Option<Arc<OpenFile>>> = v
-        .iter()
-        .map(|p| if p.fd < 0 { None } else { file(c, p.fd).ok() })
-        .collect();
-    let scan = |v: &mut [PollFd]| -> usize {
-        let mut ready = 0;
-        for (p, f) in v.iter_mut().zip(&files) {
-            p.revents = match f {
-                _ if p.fd < 0 => 0,
-                None => 0x20, // POLLNVAL
-                Some(f) => (readiness(f) & (p.events as u16 | POLLERR | POLLHUP)) as i16,
-            };
-            if p.revents != 0 {
-                ready += 1;
-            }
-        }
-        ready
-    };
-    let deadline =
-        (timeout_ms > 0).then(|| crate::time::monotonic_ns() + timeout_ms as u64 * 1_000_000);
-    let mut ready = scan(&mut v);
-    if ready == 0 && timeout_ms != 0 {
-        crate::fs::READY.wait_until_deadline(
-            || {
-                files.iter().zip(&v).any(|(f, p)| {
-                    f.as_ref()
-                        .is_some_and(|f| readiness(f) & (p.events as u16 | POLLERR | POLLHUP) != 0)
-                })
-            },
-            deadline,
-        );
-        ready = scan(&mut v);
-    }
-    for (k, p) in v.iter().enumerate() {
-        UserPtr::<PollFd>::new(fds).add(k)?.write(*p)?;
-    }
-    Ok(ready)
-}
-
 pub fn sys_faccessat(c: &Caller, dirfd: i32, path: u64, mode: u32) -> KResult<usize> {
     if mode & !7 != 0 {
         return Err(Errno::EINVAL);
@@ -510,19 +450,23 @@ pub fn sys_faccessat(c: &Caller, dirfd: i32, path: u64, mode: u32) -> KResult<us
 }
 
 pub fn sys_dup(c: &Caller, fd: i32) -> KResult<usize> {
-    Ok(c.process().fds.dup(fd)? as usize)
+    Ok(c.process().fds().dup(fd)? as usize)
 }
 
 pub fn sys_dup2(c: &Caller, old: i32, new: i32) -> KResult<usize> {
-    Ok(c.process().fds.dup2(old, new)? as usize)
+    Ok(c.process().fds().dup2(old, new)? as usize)
 }
 
 pub fn sys_dup3(c: &Caller, old: i32, new: i32, flags: u32) -> KResult<usize> {
-    Ok(c.process().fds.dup3(old, new, flags)? as usize)
+    Ok(c.process().fds().dup3(old, new, flags)? as usize)
 }
 
 pub fn sys_fcntl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
-    c.process().fds.fcntl(fd, cmd, arg)
+    match c.process().fds().fcntl(fd, cmd, arg) {
+        // Commands of a particular kind of file (pipe sizes, ...).
+        Err(Errno::EINVAL) => file(c, fd)?.ops().fcntl(cmd, arg),
+        r => r,
+    }
 }
 
 pub fn sys_getdents64(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> {
@@ -626,6 +570,7 @@ pub fn sys_sendfile(
     if !input.ops().seekable() {
         return Err(Errno::EINVAL); // Linux wants a page-cache-backed input
     }
+    let _g = (offset == 0).then(|| crate::fs::OffsetGuard::lock(&input));
     let mut pos = if offset != 0 {
         let o = UserPtr::<i64>::new(offset).read()?;
         if o < 0 {
@@ -659,7 +604,7 @@ pub fn sys_sendfile(
     if offset != 0 {
         UserPtr::<i64>::new(offset).write(pos as i64)?;
     } else {
-        input.seek(pos as i64, 0)?;
+        input.set_position(pos);
     }
     Ok(done)
 }

@@ -51,7 +51,11 @@ pub fn sys_mmap(
     use keel_abi::mman::{MAP_NORESERVE, PROT_WRITE};
     let p = c.process();
     let has_file = flags & MAP_ANONYMOUS == 0;
-    let file = if has_file { Some(p.fds.get(fd)?) } else { None };
+    let file = if has_file {
+        Some(p.fds().get(fd)?)
+    } else {
+        None
+    };
     let shared = matches!(flags & MAP_TYPE, MAP_SHARED | MAP_SHARED_VALIDATE);
     let mm = p.mm();
     let mut g = mm.lock();

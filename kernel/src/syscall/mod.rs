@@ -7,6 +7,7 @@
 
 mod fs;
 mod mm;
+mod poll;
 mod proc;
 mod signal;
 mod time;
@@ -25,14 +26,15 @@ use crate::sched::Thread;
 
 /// Calls that are accepted but do not do everything Linux does, and what they ignore.
 pub const PARTIAL: &[(&str, &str)] = &[
-    ("set_robust_list", "stored; robust futexes are not walked at exit (no futexes yet)"),
-    ("rt_sigaction", "stored and returned; signals are not delivered yet"),
-    ("rt_sigprocmask", "stored and returned; signals are not delivered yet"),
-    ("sigaltstack", "stored and returned; signals are not delivered yet"),
+    ("set_robust_list", "stored; robust futexes are not walked at exit"),
+    ("futex", "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE; WAKE_OP and the PI operations are ENOSYS"),
+    ("setitimer", "ITIMER_REAL fires SIGALRM; ITIMER_VIRTUAL and ITIMER_PROF are stored and reported but never fire"),
+    ("nanosleep", "a sleep restarted after a stop or an ignored signal sleeps its whole length again"),
+    ("clone", "namespaces, pidfds and ptrace flags are EINVAL; CLONE_SYSVSEM and CLONE_DETACHED are ignored"),
     ("prlimit64", "limits are stored and reported; only RLIMIT_NOFILE and RLIMIT_STACK are enforced"),
     ("sched_getaffinity", "reports the one CPU"),
     ("getrusage", "ru_maxrss is the current resident size, not the peak; I/O and IPC counts are 0"),
-    ("prctl", "names, dumpable, no_new_privs, pdeathsig and THP-disable are stored and reported; nothing acts on pdeathsig yet (no fork); others EINVAL"),
+    ("prctl", "names, dumpable, no_new_privs, pdeathsig and THP-disable are stored and reported; nothing acts on pdeathsig yet; others EINVAL"),
     ("ioctl", "terminal requests on the console; others ENOTTY"),
     ("mmap", "file mappings are copies made at mmap time: a read-only MAP_SHARED mapping does not see later writes to the file, and a writable MAP_SHARED file mapping is ENODEV"),
     ("madvise", "MADV_DONTNEED/MADV_FREE drop pages; other advice is accepted and ignored"),
@@ -41,6 +43,8 @@ pub const PARTIAL: &[(&str, &str)] = &[
 /// The calling thread and its user state.
 pub struct Caller {
     pub thread: Arc<Thread>,
+    /// The user stack pointer at the call (sigaltstack's SS_ONSTACK).
+    pub user_rsp: u64,
 }
 
 impl Caller {
@@ -77,7 +81,10 @@ pub fn dispatch(frame: &mut TrapFrame) {
     ];
     let c = Caller {
         thread: crate::sched::current(),
+        user_rsp: frame.rsp,
     };
+    // The number stays in the frame (Linux's orig_rax): a restarted call is made again.
+    frame.error_code = n;
     let r = call(&c, n, a, frame);
     frame.rax = match r {
         Ok(v) => v as u64,
@@ -101,7 +108,7 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
             a[1],
             keel_abi::fcntl::AT_SYMLINK_NOFOLLOW,
         ),
-        nr::POLL => fs::sys_poll(c, a[0], a[1], i(a[2])),
+        nr::POLL => poll::sys_poll(c, a[0], a[1], i(a[2])),
         nr::LSEEK => fs::sys_lseek(c, i(a[0]), a[1] as i64, a[2] as u32),
         nr::MMAP => mm::sys_mmap(c, a[0], a[1], a[2] as u32, a[3] as u32, i(a[4]), a[5]),
         nr::MPROTECT => mm::sys_mprotect(c, a[0], a[1], a[2] as u32),
@@ -109,12 +116,15 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::BRK => mm::sys_brk(c, a[0]),
         nr::RT_SIGACTION => signal::sys_rt_sigaction(c, i(a[0]), a[1], a[2], a[3] as usize),
         nr::RT_SIGPROCMASK => signal::sys_rt_sigprocmask(c, i(a[0]), a[1], a[2], a[3] as usize),
+        nr::RT_SIGRETURN => signal::sys_rt_sigreturn(c, frame),
         nr::IOCTL => fs::sys_ioctl(c, i(a[0]), a[1] as u32, a[2]),
         nr::PREAD64 => fs::sys_pread64(c, i(a[0]), a[1], a[2] as usize, a[3] as i64),
         nr::PWRITE64 => fs::sys_pwrite64(c, i(a[0]), a[1], a[2] as usize, a[3] as i64),
         nr::READV => fs::sys_readv(c, i(a[0]), a[1], i(a[2])),
         nr::WRITEV => fs::sys_writev(c, i(a[0]), a[1], i(a[2])),
         nr::ACCESS => fs::sys_faccessat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1] as u32),
+        nr::PIPE => poll::sys_pipe2(c, a[0], 0),
+        nr::SELECT => poll::sys_select(c, i(a[0]), a[1], a[2], a[3], a[4]),
         nr::SCHED_YIELD => proc::sys_sched_yield(),
         nr::MREMAP => mm::sys_mremap(c, a[0], a[1], a[2], a[3] as u32, a[4]),
         nr::MADVISE => mm::sys_madvise(c, a[0], a[1], i(a[2])),
@@ -135,10 +145,19 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::MINCORE => mm::sys_mincore(c, a[0], a[1], a[2]),
         nr::SENDFILE => fs::sys_sendfile(c, i(a[0]), i(a[1]), a[2], a[3] as usize),
         nr::DUP2 => fs::sys_dup2(c, i(a[0]), i(a[1])),
+        nr::PAUSE => signal::sys_pause(c),
         nr::NANOSLEEP => time::sys_nanosleep(a[0], a[1]),
+        nr::GETITIMER => crate::proc::signal::sys_getitimer(c.process(), i(a[0]), a[1]),
+        nr::ALARM => crate::proc::signal::sys_alarm(c.process(), a[0] as u32),
+        nr::SETITIMER => crate::proc::signal::sys_setitimer(c.process(), i(a[0]), a[1], a[2]),
         nr::GETPID => Ok(c.process().pid as usize),
+        nr::CLONE => proc::sys_clone(c, a[0], a[1], a[2], a[3], a[4], frame),
+        nr::FORK => proc::sys_fork(c, frame),
+        nr::VFORK => proc::sys_vfork(c, frame),
         nr::EXECVE => proc::sys_execve(c, a[0], a[1], a[2], frame),
         nr::EXIT => proc::sys_exit(c, i(a[0])),
+        nr::WAIT4 => proc::sys_wait4(c, i(a[0]), a[1], a[2] as u32, a[3]),
+        nr::KILL => proc::sys_kill(c, i(a[0]), i(a[1])),
         nr::UNAME => proc::sys_uname(a[0]),
         nr::FCNTL => fs::sys_fcntl(c, i(a[0]), a[1] as u32, a[2]),
         nr::GETDENTS64 => fs::sys_getdents64(c, i(a[0]), a[1], a[2] as usize),
@@ -155,12 +174,17 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::GETGID => Ok(c.process().cred.lock().gid as usize),
         nr::GETEUID => Ok(c.process().cred.lock().euid as usize),
         nr::GETEGID => Ok(c.process().cred.lock().egid as usize),
+        nr::SETPGID => proc::sys_setpgid(c, i(a[0]), i(a[1])),
         nr::GETPPID => Ok(c.process().ppid.load(Ordering::Relaxed) as usize),
         nr::GETPGRP => Ok(c.process().pgid.load(Ordering::Relaxed) as usize),
         nr::GETGROUPS => proc::sys_getgroups(c, i(a[0]), a[1]),
         nr::GETRESUID => proc::sys_getresid(c, a[0], a[1], a[2], true),
         nr::GETRESGID => proc::sys_getresid(c, a[0], a[1], a[2], false),
+        nr::SETSID => proc::sys_setsid(c),
         nr::GETPGID => proc::sys_getpgid(c, i(a[0])),
+        nr::RT_SIGPENDING => signal::sys_rt_sigpending(c, a[0], a[1] as usize),
+        nr::RT_SIGTIMEDWAIT => signal::sys_rt_sigtimedwait(c, a[0], a[1], a[2], a[3] as usize),
+        nr::RT_SIGSUSPEND => signal::sys_rt_sigsuspend(c, a[0], a[1] as usize),
         nr::GETSID => proc::sys_getsid(c, i(a[0])),
         nr::SIGALTSTACK => signal::sys_sigaltstack(c, a[0], a[1]),
         nr::PRCTL => proc::sys_prctl(c, i(a[0]), a[1], a[2]),
@@ -168,14 +192,36 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::SETRLIMIT => proc::sys_prlimit64(c, 0, i(a[0]), a[1], 0),
         nr::REBOOT => proc::sys_reboot(c, a[0] as u32, a[1] as u32, a[2] as u32),
         nr::GETTID => Ok(c.thread.tid() as usize),
+        nr::TKILL => proc::sys_tgkill(c, -1, i(a[0]), i(a[1])),
+        nr::FUTEX => crate::proc::futex::sys_futex(
+            c.process(),
+            a[0],
+            a[1] as u32,
+            a[2] as u32,
+            a[3],
+            a[4],
+            a[5] as u32,
+        ),
         nr::TIME => time::sys_time(a[0]),
         nr::SCHED_GETAFFINITY => proc::sys_sched_getaffinity(c, i(a[0]), a[1] as usize, a[2]),
         nr::SET_TID_ADDRESS => proc::sys_set_tid_address(c, a[0]),
         nr::CLOCK_GETTIME => time::sys_clock_gettime(c, i(a[0]), a[1]),
         nr::CLOCK_GETRES => time::sys_clock_getres(c, i(a[0]), a[1]),
         nr::CLOCK_NANOSLEEP => time::sys_clock_nanosleep(c, i(a[0]), i(a[1]), a[2], a[3]),
-        nr::EXIT_GROUP => proc::sys_exit(c, i(a[0])),
+        nr::EXIT_GROUP => proc::sys_exit_group(c, i(a[0])),
+        nr::EPOLL_CREATE => poll::sys_epoll_create(c, i(a[0])),
+        nr::EPOLL_WAIT => poll::sys_epoll_pwait(c, i(a[0]), a[1], i(a[2]), i(a[3]), 0, 8),
+        nr::EPOLL_CTL => poll::sys_epoll_ctl(c, i(a[0]), i(a[1]), i(a[2]), a[3]),
+        nr::TGKILL => proc::sys_tgkill(c, i(a[0]), i(a[1]), i(a[2])),
+        nr::WAITID => proc::sys_waitid(c, i(a[0]), i(a[1]), a[2], a[3] as u32, a[4]),
         nr::OPENAT => fs::sys_openat(c, i(a[0]), a[1], a[2] as u32, a[3] as u32),
+        nr::PSELECT6 => poll::sys_pselect6(c, i(a[0]), a[1], a[2], a[3], a[4], a[5]),
+        nr::PPOLL => poll::sys_ppoll(c, a[0], a[1], a[2], a[3], a[4] as usize),
+        nr::EPOLL_PWAIT => {
+            poll::sys_epoll_pwait(c, i(a[0]), a[1], i(a[2]), i(a[3]), a[4], a[5] as usize)
+        }
+        nr::EPOLL_CREATE1 => poll::sys_epoll_create1(c, a[0] as u32),
+        nr::PIPE2 => poll::sys_pipe2(c, a[0], a[1] as u32),
         nr::NEWFSTATAT => fs::sys_newfstatat(c, i(a[0]), a[1], a[2], a[3] as u32),
         nr::READLINKAT => fs::sys_readlinkat(c, i(a[0]), a[1], a[2], a[3] as usize),
         nr::FACCESSAT => fs::sys_faccessat(c, i(a[0]), a[1], a[2] as u32),
@@ -184,6 +230,9 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::PRLIMIT64 => proc::sys_prlimit64(c, i(a[0]), i(a[1]), a[2], a[3]),
         nr::GETRANDOM => proc::sys_getrandom(a[0], a[1] as usize, a[2] as u32),
         nr::STATX => fs::sys_statx(c, i(a[0]), a[1], a[2] as u32, a[3] as u32, a[4]),
+        nr::EXECVEAT => proc::sys_execveat(c, i(a[0]), a[1], a[2], a[3], a[4] as u32, frame),
+        // musl and Rust std fall back to clone/fork on ENOSYS, quietly.
+        nr::CLONE3 => Err(Errno::ENOSYS),
         _ => {
             warn_unknown(n);
             Err(Errno::ENOSYS)

@@ -16,7 +16,321 @@ use crate::mm::usercopy::{copy_to_user, read_cstr, read_cstr_array, UserPtr};
 const ARG_MAX: usize = 2 << 20;
 
 pub fn sys_exit(_c: &Caller, code: i32) -> KResult<usize> {
-    crate::proc::exit_thread((code & 0xff) << 8)
+    crate::proc::exit::exit_thread((code & 0xff) << 8)
+}
+
+pub fn sys_exit_group(_c: &Caller, code: i32) -> KResult<usize> {
+    crate::proc::exit::exit_group((code & 0xff) << 8)
+}
+
+pub fn sys_clone(
+    c: &Caller,
+    flags: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+    frame: &TrapFrame,
+) -> KResult<usize> {
+    let args = crate::proc::fork::CloneArgs {
+        flags,
+        stack,
+        parent_tid,
+        child_tid,
+        tls,
+    };
+    crate::proc::fork::clone(&c.thread, args, frame)
+}
+
+pub fn sys_fork(c: &Caller, frame: &TrapFrame) -> KResult<usize> {
+    sys_clone(c, keel_abi::signal::SIGCHLD as u64, 0, 0, 0, 0, frame)
+}
+
+pub fn sys_vfork(c: &Caller, frame: &TrapFrame) -> KResult<usize> {
+    use crate::proc::fork::{CLONE_VFORK, CLONE_VM};
+    let flags = CLONE_VM | CLONE_VFORK | keel_abi::signal::SIGCHLD as u64;
+    sys_clone(c, flags, 0, 0, 0, 0, frame)
+}
+
+fn rusage_of(found: &crate::proc::exit::Found) -> keel_abi::resource::Rusage {
+    let tv = |ns: u64| keel_abi::time::Timeval {
+        tv_sec: (ns / 1_000_000_000) as i64,
+        tv_usec: (ns % 1_000_000_000 / 1000) as i64,
+    };
+    keel_abi::resource::Rusage {
+        ru_utime: tv(found.utime),
+        ru_stime: tv(found.stime),
+        ..Default::default()
+    }
+}
+
+pub fn sys_wait4(c: &Caller, pid: i32, status: u64, options: u32, rusage: u64) -> KResult<usize> {
+    use crate::proc::exit::*;
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let p = c.process();
+    let which = match pid {
+        -1 => Which::Any,
+        0 => Which::Pgid(p.pgid.load(Ordering::Acquire)),
+        i32::MIN => return Err(Errno::ESRCH),
+        n if n < 0 => Which::Pgid((-n) as u32),
+        n => Which::Pid(n as u32),
+    };
+    let Some(found) = wait(p, which, options | WEXITED)? else {
+        return Ok(0);
+    };
+    if status != 0 {
+        UserPtr::<i32>::new(status).write(found.status)?;
+    }
+    if rusage != 0 {
+        UserPtr::<keel_abi::resource::Rusage>::new(rusage).write(rusage_of(&found))?;
+    }
+    Ok(found.pid as usize)
+}
+
+pub fn sys_waitid(
+    c: &Caller,
+    idtype: i32,
+    id: i32,
+    infop: u64,
+    options: u32,
+    rusage: u64,
+) -> KResult<usize> {
+    use crate::proc::exit::*;
+    const P_ALL: i32 = 0;
+    const P_PID: i32 = 1;
+    const P_PGID: i32 = 2;
+    const P_PIDFD: i32 = 3;
+    if options & !(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WALL | WCLONE)
+        != 0
+        || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let p = c.process();
+    let which = match idtype {
+        P_ALL => Which::Any,
+        P_PID if id > 0 => Which::Pid(id as u32),
+        P_PGID if id > 0 => Which::Pgid(id as u32),
+        P_PGID if id == 0 => Which::Pgid(p.pgid.load(Ordering::Acquire)),
+        P_PIDFD => return Err(Errno::EBADF),
+        _ => return Err(Errno::EINVAL),
+    };
+    let found = wait(p, which, options)?;
+    if infop != 0 {
+        let info = match &found {
+            Some(f) => crate::proc::SigInfo {
+                signo: keel_abi::signal::SIGCHLD,
+                code: f.code,
+                pid: f.pid,
+                uid: f.uid,
+                status: f.si_status,
+                utime: (f.utime / 10_000_000) as i64,
+                stime: (f.stime / 10_000_000) as i64,
+                fields: crate::proc::signal::Fields::Child,
+                ..Default::default()
+            }
+            .to_bytes(),
+            None => [0u8; 128],
+        };
+        copy_to_user(infop, &info)?;
+    }
+    if rusage != 0 {
+        let r = found.as_ref().map(rusage_of).unwrap_or_default();
+        UserPtr::<keel_abi::resource::Rusage>::new(rusage).write(r)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_setsid(c: &Caller) -> KResult<usize> {
+    let p = c.process();
+    let pid = p.pid;
+    // EPERM for a process-group leader (or if a group with its pid exists).
+    let leader = crate::proc::all_processes()
+        .iter()
+        .any(|q| q.pgid.load(Ordering::Acquire) == pid);
+    if leader {
+        return Err(Errno::EPERM);
+    }
+    p.sid.store(pid, Ordering::Release);
+    p.pgid.store(pid, Ordering::Release);
+    Ok(pid as usize)
+}
+
+pub fn sys_setpgid(c: &Caller, pid: i32, pgid: i32) -> KResult<usize> {
+    if pgid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let me = c.process();
+    let target = if pid == 0 {
+        me.clone()
+    } else {
+        let t = crate::proc::by_pid(pid as u32).ok_or(Errno::ESRCH)?;
+        let is_child = t
+            .parent
+            .lock()
+            .upgrade()
+            .is_some_and(|par| alloc::sync::Arc::ptr_eq(&par, me));
+        if !alloc::sync::Arc::ptr_eq(&t, me) && !is_child {
+            return Err(Errno::ESRCH);
+        }
+        t
+    };
+    let pgid = if pgid == 0 { target.pid } else { pgid as u32 };
+    let sid = target.sid.load(Ordering::Acquire);
+    // A session leader cannot move; a child in another session cannot be moved (EPERM).
+    if sid == target.pid || sid != me.sid.load(Ordering::Acquire) {
+        return Err(Errno::EPERM);
+    }
+    if pgid != target.pid {
+        // The group must exist in the same session.
+        let ok = crate::proc::all_processes().iter().any(|q| {
+            q.pgid.load(Ordering::Acquire) == pgid && q.sid.load(Ordering::Acquire) == sid
+        });
+        if !ok {
+            return Err(Errno::EPERM);
+        }
+    }
+    target.pgid.store(pgid, Ordering::Release);
+    Ok(0)
+}
+
+/// Whether the caller may signal `target` (Linux's kill_ok_by_cred, without capabilities
+/// beyond root's).
+fn may_signal(c: &Caller, target: &crate::proc::Process, sig: i32) -> bool {
+    let me = c.process().cred.lock().clone();
+    if me.euid == 0 {
+        return true;
+    }
+    let them = target.cred.lock().clone();
+    let same_session = sig == keel_abi::signal::SIGCONT as i32
+        && c.process().sid.load(Ordering::Acquire) == target.sid.load(Ordering::Acquire);
+    same_session
+        || me.euid == them.suid
+        || me.euid == them.uid
+        || me.uid == them.suid
+        || me.uid == them.uid
+}
+
+fn signal_info(c: &Caller, sig: i32, code: i32) -> crate::proc::SigInfo {
+    crate::proc::SigInfo::user(
+        sig as u32,
+        code,
+        c.process().pid,
+        c.process().cred.lock().uid,
+    )
+}
+
+pub fn sys_kill(c: &Caller, pid: i32, sig: i32) -> KResult<usize> {
+    use crate::proc::signal::{code, send_to_process};
+    if !(0..=crate::proc::NSIG as i32).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    let me = c.process();
+    let targets: alloc::vec::Vec<_> = match pid {
+        p if p > 0 => alloc::vec![crate::proc::by_pid(p as u32).ok_or(Errno::ESRCH)?],
+        _ => {
+            let group = match pid {
+                0 => Some(me.pgid.load(Ordering::Acquire)),
+                -1 => None,
+                n => Some(n.unsigned_abs()),
+            };
+            crate::proc::all_processes()
+                .into_iter()
+                .filter(|q| match group {
+                    Some(g) => q.pgid.load(Ordering::Acquire) == g,
+                    // kill(-1): everyone but init and the caller.
+                    None => q.pid != 1 && !alloc::sync::Arc::ptr_eq(q, me),
+                })
+                .collect()
+        }
+    };
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    let mut sent = 0;
+    for t in &targets {
+        if !may_signal(c, t, sig) {
+            continue;
+        }
+        sent += 1;
+        if sig != 0 {
+            send_to_process(t, signal_info(c, sig, code::SI_USER));
+        }
+    }
+    if sent == 0 {
+        return Err(Errno::EPERM);
+    }
+    Ok(0)
+}
+
+pub fn sys_tgkill(c: &Caller, tgid: i32, tid: i32, sig: i32) -> KResult<usize> {
+    use crate::proc::signal::{code, send_to_thread};
+    if !(0..=crate::proc::NSIG as i32).contains(&sig) || tid <= 0 || tgid == 0 || tgid < -1 {
+        return Err(Errno::EINVAL);
+    }
+    let t = crate::proc::thread_by_tid(tid as u32).ok_or(Errno::ESRCH)?;
+    let u = t.user().ok_or(Errno::ESRCH)?;
+    if tgid > 0 && u.process.pid != tgid as u32 {
+        return Err(Errno::ESRCH);
+    }
+    if !may_signal(c, &u.process, sig) {
+        return Err(Errno::EPERM);
+    }
+    if sig != 0 {
+        send_to_thread(&t, signal_info(c, sig, code::SI_TKILL));
+    }
+    Ok(0)
+}
+
+pub fn sys_execveat(
+    c: &Caller,
+    dirfd: i32,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    flags: u32,
+    frame: &mut TrapFrame,
+) -> KResult<usize> {
+    use keel_abi::fcntl::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_cstr(path, 4095)?;
+    let args = read_args(argv, envp)?;
+    let p = c.process();
+    let loaded = if path.is_empty() {
+        if flags & AT_EMPTY_PATH == 0 {
+            return Err(Errno::ENOENT);
+        }
+        let f = p.fds().get(dirfd)?;
+        let inode = f.inode().cloned().ok_or(Errno::EACCES)?;
+        let name = alloc::format!("/dev/fd/{dirfd}").into_bytes();
+        crate::proc::exec::load_inode(p, inode, &name, args.0, args.1)?
+    } else if path.first() == Some(&b'/') || dirfd == keel_abi::fcntl::AT_FDCWD {
+        crate::proc::exec::load(p, &path, args.0, args.1)?
+    } else {
+        let dir = p.fds().get(dirfd)?.inode().cloned().ok_or(Errno::ENOTDIR)?;
+        crate::proc::exec::load_at(p, &dir, &path, args.0, args.1)?
+    };
+    crate::proc::exec::install(&c.thread, loaded, frame);
+    Ok(0)
+}
+
+type Args = (
+    alloc::vec::Vec<alloc::vec::Vec<u8>>,
+    alloc::vec::Vec<alloc::vec::Vec<u8>>,
+);
+
+fn read_args(argv: u64, envp: u64) -> KResult<Args> {
+    let mut a = read_cstr_array(argv, ARG_MAX)?;
+    if a.is_empty() {
+        // Linux (since 5.18) gives a program started with no arguments an empty argv[0].
+        a.push(alloc::vec::Vec::new());
+    }
+    let e = read_cstr_array(envp, ARG_MAX)?;
+    Ok((a, e))
 }
 
 pub fn sys_sched_yield() -> KResult<usize> {
@@ -32,12 +346,7 @@ pub fn sys_execve(
     frame: &mut TrapFrame,
 ) -> KResult<usize> {
     let path = read_cstr(path, 4095)?;
-    let mut argv = read_cstr_array(argv, ARG_MAX)?;
-    if argv.is_empty() {
-        // Linux (since 5.18) gives a program started with no arguments an empty argv[0].
-        argv.push(alloc::vec::Vec::new());
-    }
-    let envp = read_cstr_array(envp, ARG_MAX)?;
+    let (argv, envp) = read_args(argv, envp)?;
     let p = c.process();
     let loaded = crate::proc::exec::load(p, &path, argv, envp)?;
     // Point of no return: install the new image.
@@ -132,8 +441,7 @@ pub fn sys_arch_prctl(c: &Caller, code: i32, addr: u64) -> KResult<usize> {
                 return Err(Errno::EPERM);
             }
             u.fs_base.store(addr, Ordering::Relaxed);
-            // SAFETY: FS_BASE exists; the value is a canonical user address.
-            unsafe { crate::arch::x86_64::cpu::wrmsr(0xc000_0100, addr) };
+            crate::arch::x86_64::msr::set_user_fs_base(addr);
             Ok(0)
         }
         ARCH_GET_FS => {
@@ -145,8 +453,7 @@ pub fn sys_arch_prctl(c: &Caller, code: i32, addr: u64) -> KResult<usize> {
                 return Err(Errno::EPERM);
             }
             u.gs_base.store(addr, Ordering::Relaxed);
-            // SAFETY: in kernel mode the user's GS base lives in KERNEL_GS_BASE until swapgs.
-            unsafe { crate::arch::x86_64::cpu::wrmsr(0xc000_0102, addr) };
+            crate::arch::x86_64::msr::set_user_gs_base(addr);
             Ok(0)
         }
         ARCH_GET_GS => {
@@ -249,7 +556,7 @@ pub fn sys_prlimit64(c: &Caller, pid: i32, resource: i32, new: u64, old: u64) ->
             if l.rlim_max > keel_vfs::NR_OPEN as u64 {
                 return Err(Errno::EPERM);
             }
-            p.fds.set_limit(l.rlim_cur as usize)?;
+            p.fds().set_limit(l.rlim_cur as usize)?;
         }
     }
     let previous = {

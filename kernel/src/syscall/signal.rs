@@ -1,5 +1,5 @@
-//! Signal bookkeeping: dispositions, the mask and the alternate stack are stored and reported
-//! exactly as Linux does; delivery comes with the process-model layer.
+//! Signal calls: dispositions, masks, the alternate stack, waiting for signals, the signal
+//! return, and the interval timer. Sending and delivery live in `proc::signal`.
 
 use core::sync::atomic::Ordering;
 
@@ -7,6 +7,7 @@ use keel_abi::signal::{SigAction, SigSet, StackT};
 use keel_abi::{Errno, KResult};
 
 use super::Caller;
+use crate::arch::x86_64::trap::TrapFrame;
 use crate::mm::usercopy::UserPtr;
 
 const SIGKILL: i32 = 9;
@@ -41,6 +42,9 @@ pub fn sys_rt_sigaction(c: &Caller, sig: i32, act: u64, old: u64, size: usize) -
         }
         prev
     };
+    if new.is_some_and(|a| a.sa_handler == keel_abi::signal::SIG_IGN) {
+        crate::proc::signal::discard_pending(c.process(), sig as u32);
+    }
     if old != 0 {
         UserPtr::<SigAction>::new(old).write(prev)?;
     }
@@ -64,7 +68,7 @@ pub fn sys_rt_sigprocmask(c: &Caller, how: i32, set: u64, old: u64, size: usize)
         if old != 0 {
             UserPtr::<u64>::new(old).write(cur.0)?;
         }
-        u.sigmask.store(next.blockable().0, Ordering::Relaxed);
+        crate::proc::signal::set_mask(&c.thread, next.0);
     } else if old != 0 {
         UserPtr::<u64>::new(old).write(cur.0)?;
     }
@@ -80,6 +84,9 @@ pub fn sys_sigaltstack(c: &Caller, ss: u64, old: u64) -> KResult<usize> {
         None
     };
     if let Some(n) = new {
+        if on_altstack(c, &cur) {
+            return Err(Errno::EPERM);
+        }
         let mode = n.ss_flags & !SS_AUTODISARM;
         if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
             return Err(Errno::EINVAL);
@@ -105,7 +112,129 @@ pub fn sys_sigaltstack(c: &Caller, ss: u64, old: u64) -> KResult<usize> {
         }
         *u.altstack.lock() = st;
     } else if old != 0 {
-        UserPtr::<StackT>::new(old).write(cur)?;
+        UserPtr::<StackT>::new(old).write(reported(c, cur))?;
     }
     Ok(0)
+}
+
+/// Whether the caller runs on its alternate stack now (its user RSP is inside it).
+fn on_altstack(c: &Caller, ss: &StackT) -> bool {
+    let sp = c.user_rsp;
+    ss.ss_flags & SS_DISABLE == 0 && ss.ss_size != 0 && sp > ss.ss_sp && sp - ss.ss_sp <= ss.ss_size
+}
+
+/// The `stack_t` sigaltstack reports: SS_ONSTACK while running on it.
+fn reported(c: &Caller, cur: StackT) -> StackT {
+    if on_altstack(c, &cur) {
+        StackT {
+            ss_flags: cur.ss_flags | SS_ONSTACK,
+            ..cur
+        }
+    } else {
+        cur
+    }
+}
+
+pub fn sys_rt_sigreturn(c: &Caller, frame: &mut TrapFrame) -> KResult<usize> {
+    match crate::proc::signal::frame::sigreturn(&c.thread, frame) {
+        Ok(()) => Ok(frame.rax as usize),
+        Err(_) => {
+            // A corrupt frame: SIGSEGV, as Linux's force_sig.
+            crate::proc::signal::force_fault(&c.thread, crate::proc::SigInfo::kernel(11));
+            frame.error_code = u64::MAX;
+            Ok(frame.rax as usize)
+        }
+    }
+}
+
+pub fn sys_rt_sigpending(c: &Caller, set: u64, size: usize) -> KResult<usize> {
+    if size > 8 {
+        return Err(Errno::EINVAL);
+    }
+    let u = c.thread.user().ok_or(Errno::EINVAL)?;
+    let pending = crate::proc::signal::pending_set(u) & u.sigmask.load(Ordering::Acquire);
+    crate::mm::usercopy::copy_to_user(set, &pending.to_le_bytes()[..size])?;
+    Ok(0)
+}
+
+/// Installs `mask` until the next return to user mode (rt_sigsuspend, ppoll, pselect6,
+/// epoll_pwait): the old mask is what a signal frame saves, and comes back afterwards.
+pub fn set_temporary_mask(c: &Caller, mask: u64) {
+    let Some(u) = c.thread.user() else { return };
+    let old = u.sigmask.load(Ordering::Acquire);
+    u.sig.lock().saved_mask = Some(old);
+    crate::proc::signal::set_mask(&c.thread, mask);
+}
+
+pub fn sys_rt_sigsuspend(c: &Caller, set: u64, size: usize) -> KResult<usize> {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let mask = UserPtr::<u64>::new(set).read()?;
+    set_temporary_mask(c, mask);
+    // Sleep until a signal is deliverable, then let the return path run its handler.
+    let _ = crate::sched::waitqueue::block_until(|| false, None, true);
+    Err(Errno::ERESTARTNOHAND)
+}
+
+pub fn sys_pause(_c: &Caller) -> KResult<usize> {
+    let _ = crate::sched::waitqueue::block_until(|| false, None, true);
+    Err(Errno::ERESTARTNOHAND)
+}
+
+pub fn sys_rt_sigtimedwait(
+    c: &Caller,
+    set: u64,
+    info: u64,
+    timeout: u64,
+    size: usize,
+) -> KResult<usize> {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let want = SigSet(UserPtr::<u64>::new(set).read()?).blockable().0;
+    let deadline = if timeout != 0 {
+        let ts = UserPtr::<keel_abi::time::Timespec>::new(timeout).read()?;
+        if !ts.is_valid() {
+            return Err(Errno::EINVAL);
+        }
+        let ns = ts
+            .tv_sec
+            .saturating_mul(1_000_000_000)
+            .saturating_add(ts.tv_nsec);
+        Some(crate::time::monotonic_ns().saturating_add(ns as u64))
+    } else {
+        None
+    };
+    let u = c.thread.user().ok_or(Errno::EINVAL)?;
+    // The waited-for signals are unblocked for the wait only (so they wake us), as Linux does.
+    let old = u.sigmask.load(Ordering::Acquire);
+    let got = loop {
+        if let Some(i) = crate::proc::signal::dequeue_from(u, want) {
+            break Ok(i);
+        }
+        crate::proc::signal::set_mask(&c.thread, old & !want);
+        let r = crate::sched::waitqueue::block_until(
+            || crate::proc::signal::pending_set(u) & want != 0,
+            deadline,
+            true,
+        );
+        crate::proc::signal::set_mask(&c.thread, old);
+        match r {
+            Ok(()) => continue,
+            Err(Errno::ETIMEDOUT) => break Err(Errno::EAGAIN),
+            Err(_) => {
+                // Another signal: let it be handled; then EINTR.
+                if let Some(i) = crate::proc::signal::dequeue_from(u, want) {
+                    break Ok(i);
+                }
+                break Err(Errno::EINTR);
+            }
+        }
+    };
+    let i = got?;
+    if info != 0 {
+        crate::mm::usercopy::copy_to_user(info, &i.to_bytes())?;
+    }
+    Ok(i.signo as usize)
 }

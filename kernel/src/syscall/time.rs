@@ -119,18 +119,31 @@ fn read_ts(addr: u64) -> KResult<i64> {
         .saturating_add(t.tv_nsec))
 }
 
-/// Sleeps until the monotonic deadline. Signals will interrupt it (EINTR, with the remaining
-/// time reported) once they exist.
-fn sleep_until_monotonic(deadline: i64) {
-    if deadline > 0 {
-        crate::sched::waitqueue::sleep_until(deadline as u64);
+/// Sleeps until the monotonic deadline. A signal ends the sleep early: the time left goes to
+/// `rem` (if given) and the call returns EINTR when a handler runs, or sleeps again when none
+/// does (ERESTARTNOHAND), as Linux's nanosleep does.
+fn sleep_until_monotonic(deadline: i64, rem: u64) -> KResult<usize> {
+    if deadline <= 0 {
+        return Ok(0);
+    }
+    match crate::sched::waitqueue::sleep_until(deadline as u64) {
+        Ok(()) => Ok(0),
+        Err(_) => {
+            if rem != 0 {
+                let left = (deadline as u64).saturating_sub(crate::time::monotonic_ns());
+                UserPtr::<Timespec>::new(rem).write(Timespec {
+                    tv_sec: (left / 1_000_000_000) as i64,
+                    tv_nsec: (left % 1_000_000_000) as i64,
+                })?;
+            }
+            Err(Errno::ERESTARTNOHAND)
+        }
     }
 }
 
-pub fn sys_nanosleep(req: u64, _rem: u64) -> KResult<usize> {
+pub fn sys_nanosleep(req: u64, rem: u64) -> KResult<usize> {
     let ns = read_ts(req)?;
-    sleep_until_monotonic((crate::time::monotonic_ns() as i64).saturating_add(ns));
-    Ok(0)
+    sleep_until_monotonic((crate::time::monotonic_ns() as i64).saturating_add(ns), rem)
 }
 
 pub fn sys_clock_nanosleep(
@@ -138,7 +151,7 @@ pub fn sys_clock_nanosleep(
     id: i32,
     flags: i32,
     req: u64,
-    _rem: u64,
+    rem: u64,
 ) -> KResult<usize> {
     match id {
         CLOCK_REALTIME
@@ -157,14 +170,16 @@ pub fn sys_clock_nanosleep(
     }
     let ns = read_ts(req)?;
     let now_mono = crate::time::monotonic_ns() as i64;
-    let deadline = if flags & TIMER_ABSTIME != 0 {
+    let abs = flags & TIMER_ABSTIME != 0;
+    let deadline = if abs {
         // Convert an absolute time on `id` into a monotonic deadline.
         now_mono.saturating_add(ns.saturating_sub(clock_ns(c, id)?))
     } else {
         now_mono.saturating_add(ns)
     };
-    sleep_until_monotonic(deadline);
-    Ok(0)
+    // clock_nanosleep reports its error as the return value; with TIMER_ABSTIME there is no
+    // remaining time to report.
+    sleep_until_monotonic(deadline, if abs { 0 } else { rem })
 }
 
 /// Clock ticks per second as user space counts them (`AT_CLKTCK`, USER_HZ).
@@ -173,9 +188,15 @@ const USER_HZ: u64 = 100;
 pub fn sys_times(c: &super::Caller, buf: u64) -> KResult<usize> {
     if buf != 0 {
         let (u, s) = c.process().usage.cpu_ns();
+        let (cu, cs) = c.process().child_usage.cpu_ns();
         let to_ticks = |ns: u64| (ns / (1_000_000_000 / USER_HZ)) as i64;
-        // tms_utime, tms_stime, tms_cutime, tms_cstime (no child has ever been waited for).
-        UserPtr::<[i64; 4]>::new(buf).write([to_ticks(u), to_ticks(s), 0, 0])?;
+        // tms_utime, tms_stime, tms_cutime, tms_cstime (reaped children).
+        UserPtr::<[i64; 4]>::new(buf).write([
+            to_ticks(u),
+            to_ticks(s),
+            to_ticks(cu),
+            to_ticks(cs),
+        ])?;
     }
     Ok((crate::time::monotonic_ns() / (1_000_000_000 / USER_HZ)) as usize)
 }
@@ -194,7 +215,7 @@ pub fn sys_getrusage(c: &super::Caller, who: i32, buf: u64) -> KResult<usize> {
     let usage = match who {
         RUSAGE_SELF => Some(&c.process().usage),
         RUSAGE_THREAD => c.thread.user().map(|u| &u.usage),
-        RUSAGE_CHILDREN => None, // no child has ever been waited for
+        RUSAGE_CHILDREN => Some(&c.process().child_usage),
         _ => return Err(Errno::EINVAL),
     };
     let mut r = keel_abi::resource::Rusage::default();
@@ -202,7 +223,9 @@ pub fn sys_getrusage(c: &super::Caller, who: i32, buf: u64) -> KResult<usize> {
         let (user, system) = u.cpu_ns();
         r.ru_utime = tv(user);
         r.ru_stime = tv(system);
-        r.ru_maxrss = (c.process().mm().resident_pages() * 4) as i64;
+        if who != RUSAGE_CHILDREN {
+            r.ru_maxrss = (c.process().mm().resident_pages() * 4) as i64;
+        }
         r.ru_minflt = u.minor_faults.load(core::sync::atomic::Ordering::Relaxed) as i64;
         r.ru_nvcsw = u
             .voluntary_switches

@@ -66,10 +66,10 @@ pub fn init(platform: &Platform) {
     if platform.has_8259 {
         disable_8259();
     }
-    let base_msr = cpu::rdmsr(0x1b);
+    let base_msr = cpu::rdmsr(super::msr::MSR_APIC_BASE);
     // SAFETY: IA32_APIC_BASE exists on every x86_64 CPU; setting the global enable bit keeps
     // the base address.
-    unsafe { cpu::wrmsr(0x1b, base_msr | (1 << 11)) };
+    unsafe { cpu::wrmsr(super::msr::MSR_APIC_BASE, base_msr | (1 << 11)) };
     LAPIC.store(
         crate::mm::mmio::map(platform.lapic_address, 4096),
         Ordering::Relaxed,

@@ -31,6 +31,7 @@ pub fn init(features: &cpu::Features) {
     } else {
         log::info!("FPU: fxsave, 512-byte areas");
     }
+    probe_mxcsr_mask();
 }
 
 /// One thread's saved FPU state.
@@ -97,11 +98,88 @@ impl FpuState {
     }
 }
 
+impl FpuState {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: the area is `layout.size()` bytes, owned by us, initialised by `new`.
+        unsafe { core::slice::from_raw_parts(self.area, self.layout.size()) }
+    }
+
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "the area is the owning thread's alone; save/restore already write it through &self"
+    )]
+    fn bytes_mut(&self) -> &mut [u8] {
+        // SAFETY: as above; only the owning thread (or the scheduler on its behalf, never at
+        // the same time) writes it, and no other reference to the bytes is alive meanwhile.
+        unsafe { core::slice::from_raw_parts_mut(self.area, self.layout.size()) }
+    }
+
+    /// Copies the saved state into `out` (the signal frame's FPU area).
+    pub fn copy_to(&self, out: &mut [u8]) {
+        let b = self.bytes();
+        let n = out.len().min(b.len());
+        out[..n].copy_from_slice(&b[..n]);
+    }
+
+    /// Makes this state a copy of `other`'s saved state (fork, clone).
+    pub fn copy_from(&self, other: &FpuState) {
+        let src = other.bytes();
+        let dst = self.bytes_mut();
+        let n = src.len().min(dst.len());
+        dst[..n].copy_from_slice(&src[..n]);
+    }
+
+    /// Takes a state image from user memory (rt_sigreturn), made safe to load: reserved
+    /// MXCSR bits cleared, and for xsave the standard (non-compacted) format with only enabled
+    /// components and a zero reserved header, so `xrstor` cannot fault on it.
+    pub fn load_user_image(&self, img: &[u8]) {
+        let dst = self.bytes_mut();
+        let n = img.len().min(dst.len());
+        dst[..n].copy_from_slice(&img[..n]);
+        let mask = MXCSR_MASK.load(Ordering::Relaxed);
+        let mxcsr = u32::from_le_bytes([dst[24], dst[25], dst[26], dst[27]]) & mask;
+        dst[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+        dst[28..32].copy_from_slice(&mask.to_le_bytes());
+        if USE_XSAVE.load(Ordering::Relaxed) && dst.len() >= 576 {
+            let bv = u64::from_le_bytes(dst[512..520].try_into().unwrap_or([0; 8]));
+            let bv = bv & XCR0.load(Ordering::Relaxed);
+            dst[512..520].copy_from_slice(&bv.to_le_bytes());
+            dst[520..576].fill(0); // XCOMP_BV and the reserved header bytes
+        }
+    }
+}
+
+/// The MXCSR bits the CPU implements (from an fxsave image; 0xffbf if it reports none).
+static MXCSR_MASK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0xffbf);
+
+/// Reads the CPU's MXCSR mask (after `init`).
+pub fn probe_mxcsr_mask() {
+    #[repr(C, align(64))]
+    struct Area([u8; 512]);
+    let mut a = Area([0; 512]);
+    // SAFETY: a 512-byte, 16-byte-aligned buffer is what fxsave64 writes; the FPU is enabled.
+    unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) a.0.as_mut_ptr(), options(nostack)) };
+    let m = u32::from_le_bytes([a.0[28], a.0[29], a.0[30], a.0[31]]);
+    if m != 0 {
+        MXCSR_MASK.store(m, Ordering::Relaxed);
+    }
+}
+
 impl Drop for FpuState {
     fn drop(&mut self) {
         // SAFETY: allocated in `new` with this layout.
         unsafe { dealloc(self.area, self.layout) };
     }
+}
+
+/// Whether states are in the xsave layout (else fxsave's 512 bytes).
+pub fn uses_xsave() -> bool {
+    USE_XSAVE.load(Ordering::Relaxed)
+}
+
+/// The enabled xsave components (XCR0).
+pub fn xcr0() -> u64 {
+    XCR0.load(Ordering::Relaxed)
 }
 
 /// Bytes of one saved FPU state.

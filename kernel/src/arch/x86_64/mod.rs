@@ -10,6 +10,7 @@ pub mod extable;
 pub mod fpu;
 pub mod gdt;
 pub mod idt;
+pub mod msr;
 pub mod paging;
 pub mod percpu;
 pub mod pit;

@@ -3,11 +3,10 @@
 //! (`gs:[8]`, `gs:[16]`) and must stay in place.
 
 use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicIsize, Ordering};
 
 use super::cpu;
-
-const MSR_GS_BASE: u32 = 0xc000_0101;
-const MSR_KERNEL_GS_BASE: u32 = 0xc000_0102;
+use super::msr::{MSR_GS_BASE, MSR_KERNEL_GS_BASE};
 
 /// The per-CPU block.
 #[repr(C)]
@@ -18,6 +17,8 @@ pub struct PerCpu {
     pub kernel_rsp: u64,
     /// User RSP saved by syscall entry (`gs:[16]`).
     pub user_rsp: u64,
+    /// Spinlocks (either flavour) this CPU holds; `sync::might_sleep` wants 0.
+    pub spin_held: AtomicIsize,
 }
 
 struct Block(UnsafeCell<PerCpu>);
@@ -28,6 +29,7 @@ static BSP: Block = Block(UnsafeCell::new(PerCpu {
     self_addr: 0,
     kernel_rsp: 0,
     user_rsp: 0,
+    spin_held: AtomicIsize::new(0),
 }));
 
 /// Points GS at this CPU's block.
@@ -45,4 +47,20 @@ pub fn init() {
 pub fn set_kernel_rsp(top: u64) {
     // SAFETY: this CPU's block; callers run with interrupts off (context switch).
     unsafe { (*BSP.0.get()).kernel_rsp = top };
+}
+
+fn this_cpu() -> &'static PerCpu {
+    // SAFETY: the block lives forever; the only field touched through a shared reference
+    // from Rust is atomic. (Uniprocessor: the boot CPU's block is this CPU's.)
+    unsafe { &*BSP.0.get() }
+}
+
+/// Adds `n` to this CPU's count of held spinlocks.
+pub fn spin_held_add(n: isize) {
+    this_cpu().spin_held.fetch_add(n, Ordering::Relaxed);
+}
+
+/// This CPU's count of held spinlocks.
+pub fn spin_held() -> isize {
+    this_cpu().spin_held.load(Ordering::Relaxed)
 }

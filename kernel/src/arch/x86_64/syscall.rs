@@ -22,10 +22,7 @@ extern "C" {
     fn enter_user_frame(frame: *const TrapFrame) -> !;
 }
 
-const MSR_EFER: u32 = 0xc000_0080;
-const MSR_STAR: u32 = 0xc000_0081;
-const MSR_LSTAR: u32 = 0xc000_0082;
-const MSR_FMASK: u32 = 0xc000_0084;
+use super::msr::{MSR_EFER, MSR_FMASK, MSR_LSTAR, MSR_STAR};
 
 /// Enables `syscall`: entry point, segments, and the RFLAGS bits cleared on entry (IF, DF, TF,
 /// AC, so the kernel starts with interrupts off, string ops forward and SMAP closed).
@@ -43,11 +40,15 @@ pub fn init() {
 extern "C" fn syscall_entry_rust(frame: &mut TrapFrame) -> u64 {
     crate::syscall::dispatch(frame);
     crate::sched::return_to_user_checks(frame);
-    // sysretq needs a canonical user RIP (else it faults in ring 0) and the user selectors.
+    // sysretq needs a canonical user RIP (else it faults in ring 0) and the user selectors,
+    // and it loads RIP from RCX and RFLAGS from R11: only a frame whose RCX and R11 hold
+    // exactly those may leave through it (a signal return restores every register).
     let ok = frame.cs == USER_CS as u64
         && frame.ss == USER_DS as u64
         && frame.rip < crate::mm::USER_END
-        && frame.rflags & (1 << 8) == 0;
+        && frame.rflags & (1 << 8) == 0
+        && frame.rcx == frame.rip
+        && frame.r11 == frame.rflags;
     ok as u64
 }
 

@@ -150,6 +150,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
 }
 
 fn exception(frame: &mut TrapFrame) {
+    let mut fault = None;
     if frame.vector == vector::PAGE_FAULT {
         let addr = cpu::cr2();
         let code = frame.error_code;
@@ -160,7 +161,7 @@ fn exception(frame: &mut TrapFrame) {
                 Err(crate::mm::aspace::FaultError::NoMemory) if frame.from_user() => {
                     crate::proc::out_of_memory_kill()
                 }
-                Err(_) => {}
+                Err(e) => fault = Some(e),
             }
         }
         if !frame.from_user() {
@@ -171,7 +172,7 @@ fn exception(frame: &mut TrapFrame) {
         }
     }
     if frame.from_user() {
-        crate::sched::user_exception(frame);
+        crate::proc::signal::user_exception(frame, fault);
         return;
     }
     kernel_fault(frame);
