@@ -137,6 +137,9 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::FSTATFS => fs::sys_fstatfs(c, i(a[0]), a[1]),
         nr::FTRUNCATE => fs::sys_ftruncate(c, i(a[0]), a[1] as i64),
         nr::FSYNC | nr::FDATASYNC => fs::sys_fsync(c, i(a[0])),
+        // Everything lives in memory: there is nothing to write back.
+        nr::SYNC => Ok(0),
+        nr::SYNCFS => fs::sys_fsync(c, i(a[0])),
         nr::MLOCK | nr::MUNLOCK => mm::sys_mlock(c, a[0], a[1]),
         nr::MLOCK2 => mm::sys_mlock2(c, a[0], a[1], a[2] as u32),
         nr::MLOCKALL => mm::sys_mlockall(a[0] as u32),
