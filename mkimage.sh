@@ -18,7 +18,8 @@
 #   -h, --help         this text
 #
 # Outputs: build/keel.elf (kernel with its symbol table), build/initrd.cpio.gz,
-# build/keel.iso. Ports are cached in ${KEEL_CACHE:-~/.cache/keel} (see ports/README.md).
+# build/keel.iso. The initrd's PID 1 is busybox init (/sbin/init, initrd/etc/inittab: a root
+# shell on the console; poweroff and reboot work); --extra can bring its own /init instead. Ports are cached in ${KEEL_CACHE:-~/.cache/keel} (see ports/README.md).
 #
 # Acceleration: KVM (-accel kvm -cpu host,-arch-capabilities) when /dev/kvm is usable and the
 # host's KVM is not kvm_pvm (a software hypervisor far slower than TCG that cannot run Keel);
