@@ -18,14 +18,15 @@
 #   -h, --help         this text
 #
 # Outputs: build/keel.elf (kernel with its symbol table), build/initrd.cpio.gz,
-# build/keel.iso. Ports are cached in ${KEEL_CACHE:-~/.cache/keel} (see ports/README.md).
+# build/keel.iso. The initrd's PID 1 is busybox init (/sbin/init, initrd/etc/inittab: a root
+# shell on the console; poweroff and reboot work); --extra can bring its own /init instead. Ports are cached in ${KEEL_CACHE:-~/.cache/keel} (see ports/README.md).
 #
 # Acceleration: KVM (-accel kvm -cpu host,-arch-capabilities) when /dev/kvm is usable and the
 # host's KVM is not kvm_pvm (a software hypervisor far slower than TCG that cannot run Keel);
 # otherwise TCG (-accel tcg -cpu max). Tests always use TCG.
 #
 # As root on Debian 12 the script installs missing packages and Rust targets itself; as
-# another user it prints the command to run.
+# another user it prints the command to run (tools/deps.sh image, shared with ./test.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 repo=$(pwd)
@@ -55,28 +56,7 @@ now() { date +%s.%N; }
 took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 # ---- dependencies ----------------------------------------------------------------------------
-need_pkgs=()
-need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || need_pkgs+=("$1"); }
-for p in qemu-system-x86 grub-pc-bin grub-common xorriso mtools python3 cpio gzip build-essential \
-         dpkg-dev bzip2 xz-utils linux-libc-dev; do need "$p"; done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    say "installing ${need_pkgs[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-  else
-    echo "mkimage: missing packages. Run as root:" >&2
-    echo "  apt-get update && apt-get install -y ${need_pkgs[*]}" >&2
-    exit 1
-  fi
-fi
-command -v cargo >/dev/null || { echo "mkimage: cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
-for t in x86_64-unknown-none x86_64-unknown-linux-musl; do
-  if ! rustup target list --installed 2>/dev/null | grep -qx "$t"; then
-    say "adding Rust target $t"
-    rustup target add "$t"
-  fi
-done
+tools/deps.sh image || { echo "mkimage: missing dependencies (see above)" >&2; exit 1; }
 mkdir -p "$build"
 
 # ---- kernel ----------------------------------------------------------------------------------

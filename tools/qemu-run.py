@@ -10,10 +10,17 @@ failure the tail of the serial log is printed.
 Usage:
   qemu-run.py --kernel ELF [--initrd FILE] [--append ARGS] [--iso ISO] [--timeout S]
               [--expect REGEX]... [--log FILE] [--mem SIZE] [--mark REGEX] [--quiet]
-              [--qemu-arg ARG]...
+              [--qemu-arg ARG]... [--send REGEX TEXT]... [--status N]
 
 --mark REGEX reports how long after QEMU started the first line matching REGEX appeared
-(boot time to the banner). Exit status: 0 pass, 1 fail, 2 usage error.
+(boot time to the banner).
+--send REGEX TEXT types TEXT on the serial console (QEMU's stdin) once REGEX matches the
+output that came after the previous --send's text was typed (the sends happen in order);
+backslash escapes in TEXT are decoded (\n, \r, \x03). A --send that never fires fails the run.
+--status N is the QEMU exit status that counts as success (default 33, isa-debug-exit); 0
+suits a guest that powers off (e.g. Linux), but a triple fault also exits 0, so pair it with
+an --expect of the power-off message.
+Exit status: 0 pass, 1 fail, 2 usage error.
 """
 import argparse
 import os
@@ -40,7 +47,11 @@ def main():
     ap.add_argument("--mark")
     ap.add_argument("--quiet", action="store_true", help="do not echo the serial console")
     ap.add_argument("--qemu-arg", action="append", default=[])
+    ap.add_argument("--send", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"))
+    ap.add_argument("--status", type=int, default=SUCCESS)
     a = ap.parse_args()
+    sends = [(re.compile(r, re.M), t.encode().decode("unicode_escape").encode("latin-1"))
+             for r, t in a.send]
     if not a.kernel and not a.iso:
         ap.error("need --kernel or --iso")
 
@@ -56,8 +67,11 @@ def main():
     cmd += a.qemu_arg
 
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if sends else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     log = bytearray()
+    sent = 0          # how many --send texts were typed
+    since = 0         # offset in log where the next --send's REGEX is searched
     mark_at = None
     timed_out = False
     buf = b""
@@ -76,6 +90,14 @@ def main():
         if not chunk:
             break
         log += chunk
+        while sent < len(sends) and sends[sent][0].search(log[since:].decode("utf-8", "replace")):
+            try:
+                proc.stdin.write(sends[sent][1])
+                proc.stdin.flush()
+            except OSError:
+                break
+            sent += 1
+            since = len(log)
         if not a.quiet:
             sys.stdout.buffer.write(chunk)
             sys.stdout.flush()
@@ -99,12 +121,16 @@ def main():
     reasons = []
     if timed_out:
         reasons.append(f"timeout: no exit within {a.timeout:.0f} s (the guest hung)")
+    elif status == a.status:
+        pass
     elif status == 0:
         reasons.append("QEMU exited 0 without the debug-exit device: triple fault or reset")
     elif status == FAILURE:
         reasons.append("the guest reported failure (isa-debug-exit status 35)")
-    elif status != SUCCESS:
-        reasons.append(f"QEMU exited with status {status}")
+    else:
+        reasons.append(f"QEMU exited with status {status}, expected {a.status}")
+    if sent < len(sends):
+        reasons.append(f"never saw /{sends[sent][0].pattern}/ to type {a.send[sent][1]!r} on the console")
     for pat in a.expect:
         if not re.search(pat, text, re.M):
             reasons.append(f"expected line not found: /{pat}/")

@@ -10,6 +10,7 @@
 #   /usr/lib/keel-tests/exec-check     the exec-chain end (static-pie)
 #   /usr/lib/keel-tests/hello          the "must show" C program
 #   /usr/lib/keel-tests/bench          the micro-benchmarks
+#   /usr/lib/keel-tests/bench-true     exits 0 at once, no libc (bench's fork-exec-wait execs it)
 #   /usr/lib/keel-tests/badptr         hostile arguments to every system call
 #   /usr/lib/keel-tests/rust-probe     the Rust std probe (x86_64-unknown-linux-musl, static-pie)
 #   /usr/share/keel-tests/...          fixtures (userland/fixtures/mkfixtures.py)
@@ -83,9 +84,11 @@ else
 fi
 build_c hello "$lib/hello" "$here/mustshow/hello.c" -static
 build_c bench "$lib/bench" "$here/bench/bench.c" -static
+build_c bench-true "$lib/bench-true" "$here/bench/bench-true.c" -static -nostdlib -ffreestanding
 build_c badptr "$lib/badptr" "$here/badptr/badptr.c" -static
 
-for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/badptr"; do
+for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/bench-true" \
+         "$lib/badptr"; do
   file "$f" 2>/dev/null | grep -q 'dynamically linked\|interpreter' && {
     echo "build.sh: $f is dynamically linked: the compiler did not honour -static" >&2; exit 1; }
 done
