@@ -45,6 +45,14 @@ pub struct CloneArgs {
     pub tls: u64,
 }
 
+/// Frames that must stay free for a fork to go ahead (4 MiB).
+const MIN_FREE_FRAMES: usize = 1024;
+
+/// Linux's `max_threads`: one task per 128 KiB of memory, at least 20.
+fn max_tasks() -> usize {
+    (crate::mm::frames::total_frames() * 4096 / (128 << 10)).max(20)
+}
+
 /// Counts the tasks (threads) the real user `uid` has, for RLIMIT_NPROC.
 fn tasks_of_user(uid: u32) -> u64 {
     super::all_processes()
