@@ -97,6 +97,18 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// Whether every read gives zeroes and nothing else happens (`/dev/zero`): the kernel may
+    /// clear the user buffer without calling [`FileOps::read`].
+    fn reads_zeroes(&self) -> bool {
+        false
+    }
+
+    /// Whether writes are accepted and the data never looked at (`/dev/null`, `/dev/zero`):
+    /// the kernel may return the count without copying the buffer.
+    fn discards_writes(&self) -> bool {
+        false
+    }
+
     /// `fcntl` commands particular to the file kind (`F_GETPIPE_SZ`, ...); EINVAL otherwise.
     fn fcntl(&self, cmd: u32, arg: u64) -> KResult<usize> {
         let _ = (cmd, arg);

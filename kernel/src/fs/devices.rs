@@ -70,6 +70,14 @@ impl FileOps for MemDev {
         }
     }
 
+    fn reads_zeroes(&self) -> bool {
+        matches!(self, MemDev::Zero | MemDev::Full)
+    }
+
+    fn discards_writes(&self) -> bool {
+        matches!(self, MemDev::Null | MemDev::Zero)
+    }
+
     fn seek(&self, _pos: u64, _offset: i64, _whence: u32) -> KResult<u64> {
         Ok(0) // Linux: lseek on these devices succeeds and reports 0
     }

@@ -12,6 +12,7 @@ mod initrd;
 pub mod pipe;
 pub mod poll;
 pub mod readiness;
+pub mod scratch;
 
 use alloc::sync::Arc;
 

@@ -150,9 +150,11 @@ impl FileOps for ReadEnd {
                 };
             }
             let n = buf.len().min(s.buf.len());
-            for (d, b) in buf.iter_mut().zip(s.buf.drain(..n)) {
-                *d = b;
-            }
+            let (a, b) = s.buf.as_slices();
+            let from_a = n.min(a.len());
+            buf[..from_a].copy_from_slice(&a[..from_a]);
+            buf[from_a..n].copy_from_slice(&b[..n - from_a]);
+            s.buf.drain(..n);
             n
         };
         self.0.ready.notify(POLLOUT);

@@ -88,6 +88,31 @@ fn raw_copy(dst: *mut u8, src: *const u8, len: usize) -> usize {
     left
 }
 
+/// Zeroes `len` bytes of user memory; returns how many were zeroed before a fault (EFAULT if
+/// none were), as `copy_to_user_partial` does.
+pub fn clear_user_partial(dst: u64, len: usize) -> KResult<usize> {
+    if len == 0 {
+        return Ok(0);
+    }
+    check_range(dst, len)?;
+    crate::sync::might_sleep();
+    let smap = SMAP.load(Ordering::Relaxed);
+    if smap {
+        // SAFETY: `stac` only sets EFLAGS.AC; it exists because SMAP is on.
+        unsafe { core::arch::asm!("stac", options(nomem, nostack)) };
+    }
+    // SAFETY: a range-checked user range; faults are recovered by the exception table.
+    let left = unsafe { crate::arch::x86_64::extable::clear_with_fixup(dst as *mut u8, len) };
+    if smap {
+        // SAFETY: `clac` only clears EFLAGS.AC; it exists because SMAP is on.
+        unsafe { core::arch::asm!("clac", options(nomem, nostack)) };
+    }
+    match len - left {
+        0 => Err(Errno::EFAULT),
+        n => Ok(n),
+    }
+}
+
 /// Copies `dst.len()` bytes from user address `src`.
 pub fn copy_from_user(dst: &mut [u8], src: u64) -> KResult<()> {
     if dst.is_empty() {

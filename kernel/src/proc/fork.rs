@@ -79,6 +79,12 @@ pub fn clone(parent_thread: &Arc<Thread>, args: CloneArgs, frame: &TrapFrame) ->
     if cred.uid != 0 && tasks_of_user(cred.uid) >= parent.rlimit(keel_abi::resource::RLIMIT_NPROC) {
         return Err(Errno::EAGAIN);
     }
+    // Linux's threads-max (one task per 128 KiB of RAM) binds root too; and a new task needs
+    // a kernel stack and page tables, so it is refused while memory is nearly gone rather than
+    // leaving the kernel without any (a fork bomb then gets EAGAIN and the shell lives on).
+    if super::thread_count() >= max_tasks() || crate::mm::frames::free_frames() < MIN_FREE_FRAMES {
+        return Err(Errno::EAGAIN);
+    }
 
     let tid = crate::sched::thread::alloc_tid();
     let process = if flags & CLONE_THREAD != 0 {

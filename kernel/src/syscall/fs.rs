@@ -12,6 +12,7 @@ use keel_vfs::consts::{S_IFDIR, S_IFMT};
 use keel_vfs::{Inode, LookupCtx, Metadata, OpenFile};
 
 use super::Caller;
+use crate::fs::scratch::Scratch;
 use crate::mm::usercopy::{copy_from_user, copy_to_user, copy_to_user_partial, read_cstr, UserPtr};
 
 /// Bytes moved per step of a large read or write.
@@ -104,6 +105,10 @@ fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<u
         };
     }
     crate::mm::usercopy::check_range(buf, count)?;
+    if f.ops().reads_zeroes() && f.readable() {
+        // /dev/zero: its offset stays 0, as on Linux.
+        return zero_user(buf, count.min(MAX_RW_COUNT as usize));
+    }
     // A seekable file advances only by what reached user memory (a fault must not consume
     // data), so it is read at an explicit offset and the offset moved afterwards, all under
     // the offset lock: two readers of one description never get the same bytes.
@@ -117,7 +122,8 @@ fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<u
         return r;
     }
     let count = count.min(MAX_RW_COUNT as usize);
-    let mut kbuf = vec![0u8; count.min(CHUNK)];
+    let mut scratch = Scratch::get()?;
+    let kbuf = scratch.slice(count.min(CHUNK));
     let mut done = 0;
     while done < count {
         crate::sched::cond_resched();
@@ -148,6 +154,24 @@ fn read_into(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<u
     Ok(done)
 }
 
+/// Zeroes `count` bytes of user memory (reads of /dev/zero): a fault after some bytes gives
+/// the partial count, as for any read.
+fn zero_user(buf: u64, count: usize) -> KResult<usize> {
+    const STEP: usize = 1 << 20;
+    let mut done = 0;
+    while done < count {
+        crate::sched::cond_resched();
+        let n = (count - done).min(STEP);
+        match crate::mm::usercopy::clear_user_partial(buf + done as u64, n) {
+            Ok(m) if m == n => done += n,
+            Ok(m) => return Ok(done + m),
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
+}
+
 pub fn sys_write(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> {
     let f = file(c, fd)?;
     write_from(&f, buf, count, None)
@@ -166,7 +190,12 @@ fn write_from(f: &OpenFile, buf: u64, count: usize, at: Option<i64>) -> KResult<
     // description from interleaving inside one write.
     let _g = (at.is_none() && f.ops().seekable()).then(|| crate::fs::OffsetGuard::lock(f));
     let count = count.min(MAX_RW_COUNT as usize);
-    let mut kbuf = vec![0u8; count.min(CHUNK)];
+    if f.ops().discards_writes() {
+        // /dev/null: the data is never looked at (Linux does not read it either).
+        return Ok(count);
+    }
+    let mut scratch = Scratch::get()?;
+    let kbuf = scratch.slice(count.min(CHUNK));
     let mut done = 0;
     while done < count {
         crate::sched::cond_resched();

@@ -20,6 +20,19 @@ keel_copy_fixup:
     mov rax, rcx
     ret
 
+// usize keel_clear_fixup(void *dst, usize len)
+// Returns the number of bytes NOT zeroed (0 on success).
+.global keel_clear_fixup
+keel_clear_fixup:
+    mov rcx, rsi
+    xor eax, eax
+.Lclear_ip:
+    rep stosb
+    ret
+.Lclear_fix:
+    mov rax, rcx
+    ret
+
 // usize keel_probe_read(const u64 *addr, u64 *out): 0 on success, 1 on a fault.
 .global keel_probe_read
 keel_probe_read:
@@ -36,12 +49,14 @@ keel_probe_read:
 .balign 8
     .quad .Lcopy_ip, .Lcopy_fix
     .quad .Lprobe_ip, .Lprobe_fix
+    .quad .Lclear_ip, .Lclear_fix
 "#
 );
 
 extern "C" {
     fn keel_copy_fixup(dst: *mut u8, src: *const u8, len: usize) -> usize;
     fn keel_probe_read(addr: *const u64, out: *mut u64) -> usize;
+    fn keel_clear_fixup(dst: *mut u8, len: usize) -> usize;
     static __ex_table_start: [u64; 0];
     static __ex_table_end: [u64; 0];
 }
@@ -66,6 +81,15 @@ pub fn fixup_for(rip: u64) -> Option<u64> {
 pub unsafe fn copy_with_fixup(dst: *mut u8, src: *const u8, len: usize) -> usize {
     // SAFETY: upheld by the caller; the routine's only faulting instruction is in the table.
     unsafe { keel_copy_fixup(dst, src, len) }
+}
+
+/// Zeroes `len` bytes, surviving page faults; returns the bytes not zeroed.
+///
+/// # Safety
+/// As [`copy_with_fixup`] for `dst`.
+pub unsafe fn clear_with_fixup(dst: *mut u8, len: usize) -> usize {
+    // SAFETY: upheld by the caller; the routine's only faulting instruction is in the table.
+    unsafe { keel_clear_fixup(dst, len) }
 }
 
 /// Reads a u64 at any address, returning `None` instead of faulting (for guard-page tests and
