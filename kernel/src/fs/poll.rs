@@ -451,6 +451,18 @@ impl Epoll {
     fn has_ready(&self) -> bool {
         !self.inner.lock().ready.is_empty()
     }
+
+    /// Whether a listed item is ready now (what polling the epoll fd reports).
+    fn any_ready(&self) -> bool {
+        let g = self.inner.lock();
+        g.ready.iter().any(|k| {
+            g.items.get(k).is_some_and(|it| {
+                it.file
+                    .upgrade()
+                    .is_some_and(|f| readiness_of(&f) as u32 & (it.events | 0x18) != 0)
+            })
+        })
+    }
 }
 
 impl Drop for Epoll {
@@ -475,7 +487,7 @@ pub struct EpollFile(pub Arc<Epoll>);
 
 impl FileOps for EpollFile {
     fn poll(&self) -> u16 {
-        if self.0.has_ready() {
+        if self.0.any_ready() {
             POLLIN
         } else {
             0

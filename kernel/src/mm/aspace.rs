@@ -34,6 +34,9 @@ use crate::arch::x86_64::paging::{PageTable, Pte, KERNEL_PT};
 
 /// Software bit: a not-present entry that still owns its frame (PROT_NONE).
 pub const PTE_PROTNONE: u64 = 1 << 10;
+/// Software bit: a not-present entry for a page of a file mapping past the end of the file;
+/// touching it is SIGBUS, as on Linux. It owns no frame.
+pub const PTE_PAST_EOF: u64 = 1 << 11;
 const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 
 pub use keel_abi::mman::{PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE};
@@ -118,6 +121,8 @@ pub enum FaultError {
     Protection,
     /// No memory for the page (SIGBUS / OOM).
     NoMemory,
+    /// A file mapping's page past the end of the file (SIGBUS, BUS_ADRERR).
+    PastEof,
 }
 
 /// The mutable part of an address space.
@@ -303,6 +308,9 @@ impl Inner {
         write: bool,
     ) -> Result<(), FaultError> {
         let raw = self.pt.get(page);
+        if raw & PTE_PAST_EOF != 0 {
+            return Err(FaultError::PastEof);
+        }
         if raw & Pte::PRESENT.bits() != 0 {
             if write && raw & Pte::COW.bits() != 0 {
                 return self.break_cow(page, raw, prot);
@@ -371,6 +379,15 @@ impl Inner {
             .map_err(|_| FaultError::NoMemory)?;
         let _ = frames::dec_ref(old);
         Ok(())
+    }
+
+    /// Marks the pages of `[start, end)` as lying past the end of the mapped file.
+    pub fn mark_past_eof(&mut self, start: u64, end: u64) {
+        let mut va = start;
+        while va < end {
+            let _ = self.pt.set(va, PTE_PAST_EOF);
+            va += PAGE_SIZE;
+        }
     }
 
     /// Drops the pages of `[start, end)` from the page tables, freeing private frames.

@@ -319,6 +319,7 @@ pub fn install(
     loaded.mm.activate();
     drop(old);
     super::exit::release_vfork_parent(p);
+    p.did_exec.store(true, Ordering::Release);
     p.fds().close_on_exec();
     {
         // Handlers go back to the default; ignored signals stay ignored (execve(2)).

@@ -107,6 +107,10 @@ fn process_exit(p: &Arc<Process>, status: i32) {
     if autoreap {
         if let Some(par) = &parent {
             reap(par, p);
+            // SA_NOCLDWAIT with a handler still hears of the exit; SIG_IGN does not.
+            if !signal::parent_ignores_sigchld(par) {
+                signal::notify_parent_exit_only(par, p, why, si_status);
+            }
             par.child_wait.wake_all();
         }
         return;

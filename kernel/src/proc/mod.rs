@@ -125,6 +125,8 @@ pub struct Process {
     pub exit_signal: u32,
     /// Set when a vfork child execs or exits: its parent may go on.
     pub vfork_done: AtomicBool,
+    /// Set by a successful execve (setpgid on such a child is EACCES).
+    pub did_exec: AtomicBool,
     /// Woken on `vfork_done`, on group stop/continue and when threads exit.
     pub events: WaitQueue,
     /// CPU time and counts of all its threads.
@@ -367,6 +369,7 @@ pub fn make_process(parts: Parts) -> Arc<Process> {
         report: IrqSpinLock::new(ChildReport::default()),
         exit_signal: parts.exit_signal,
         vfork_done: AtomicBool::new(false),
+        did_exec: AtomicBool::new(false),
         events: WaitQueue::new(),
         usage: Usage::default(),
         child_usage: Usage::default(),

@@ -61,6 +61,8 @@ pub enum Fields {
     Child,
     /// `si_addr` (faults).
     Fault,
+    /// `si_pid`, `si_uid`, `si_value` (sigqueue).
+    Value,
 }
 
 /// A signal with its `siginfo_t` contents.
@@ -75,6 +77,7 @@ pub struct SigInfo {
     pub utime: i64,
     pub stime: i64,
     pub addr: u64,
+    pub value: u64,
     pub fields: Fields,
     /// For page faults: the error code and trap number the signal frame reports.
     pub trapno: u64,
@@ -136,6 +139,11 @@ impl SigInfo {
                 put64(&mut b, 40, self.stime as u64);
             }
             Fields::Fault => put64(&mut b, 16, self.addr),
+            Fields::Value => {
+                put32(&mut b, 16, self.pid);
+                put32(&mut b, 20, self.uid);
+                put64(&mut b, 24, self.value);
+            }
         }
         b
     }
@@ -381,6 +389,30 @@ pub fn notify_parent(p: &Process, why: i32, status: i32) {
     parent.child_wait.wake_all();
 }
 
+/// Whether the parent's SIGCHLD disposition is SIG_IGN.
+pub fn parent_ignores_sigchld(parent: &Process) -> bool {
+    action(parent, SIGCHLD).sa_handler == SIG_IGN
+}
+
+/// SIGCHLD for a child that already reaped itself (SA_NOCLDWAIT): the signal only.
+pub fn notify_parent_exit_only(parent: &Arc<Process>, p: &Process, why: i32, status: i32) {
+    let (u, s) = p.usage.cpu_ns();
+    send_to_process(
+        parent,
+        SigInfo {
+            signo: p.exit_signal,
+            code: why,
+            pid: p.pid,
+            uid: p.cred.lock().uid,
+            status,
+            utime: (u / 10_000_000) as i64,
+            stime: (s / 10_000_000) as i64,
+            fields: Fields::Child,
+            ..Default::default()
+        },
+    );
+}
+
 /// Whether a parent's SIGCHLD disposition makes its children reap themselves (SIG_IGN or
 /// SA_NOCLDWAIT).
 pub fn parent_autoreaps(parent: &Process) -> bool {
@@ -435,15 +467,13 @@ pub fn set_mask(t: &Thread, mask: u64) {
     }
 }
 
-/// What the last thread of a group stop or exit waits for.
+/// A stopped thread sleeps until SIGCONT or SIGKILL (both wake `events`). The sleep is
+/// uninterruptible: the thread's pending flag stays set while the group is stopped.
 fn stop_current_until_continued(p: &Process) {
-    let _ = p.events.wait_until(
-        || {
-            let s = p.sig.lock();
-            !s.stopped || s.group_exit.is_some()
-        },
-        None,
-    );
+    p.events.wait_uninterruptible(|| {
+        let s = p.sig.lock();
+        !s.stopped || s.group_exit.is_some()
+    });
 }
 
 /// The restart decision for a system call that was interrupted, Linux's
@@ -458,11 +488,13 @@ fn fix_syscall_return(frame: &mut TrapFrame, handler: Option<&SigAction>) {
         frame.rax = frame.error_code;
         frame.rip -= 2; // back onto the `syscall` instruction
     };
-    let err = if ret < 0 {
-        Errno::from_code((-ret) as i32)
-    } else {
-        None
-    };
+    let err = [
+        Errno::ERESTARTSYS,
+        Errno::ERESTARTNOINTR,
+        Errno::ERESTARTNOHAND,
+    ]
+    .into_iter()
+    .find(|e| e.as_ret() as i64 == ret);
     match (err, handler) {
         (Some(Errno::ERESTARTNOHAND), Some(_)) => frame.rax = Errno::EINTR.as_ret() as u64,
         (Some(Errno::ERESTARTSYS), Some(a)) if a.sa_flags & SA_RESTART == 0 => {
@@ -486,6 +518,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
     }
     let u = t.user().expect("current_if_user gives user threads");
     let p = u.process.clone();
+    let mut delivered = false;
     loop {
         let group_exit = p.sig.lock().group_exit;
         if let Some(status) = group_exit {
@@ -547,11 +580,18 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
                 continue;
             }
         }
+        // Like Linux, go on: another deliverable signal gets its frame on top of this one, so
+        // its handler runs first.
         recalc(&t);
-        return;
+        delivered = true;
+        if !t.signal_pending() {
+            break;
+        }
     }
-    fix_syscall_return(frame, None);
-    restore_saved_mask(&t);
+    if !delivered {
+        fix_syscall_return(frame, None);
+        restore_saved_mask(&t);
+    }
     recalc(&t);
 }
 
@@ -616,6 +656,7 @@ pub fn user_exception(frame: &mut TrapFrame, fault: Option<crate::mm::aspace::Fa
         },
         6 => SigInfo::fault(SIGILL, code::ILL_ILLOPN, frame.rip),
         17 => SigInfo::fault(SIGBUS, code::BUS_ADRERR, frame.rip),
+        14 if fault == Some(FaultError::PastEof) => SigInfo::fault(SIGBUS, code::BUS_ADRERR, cr2),
         14 => {
             let c = match fault {
                 Some(FaultError::Protection) => code::SEGV_ACCERR,

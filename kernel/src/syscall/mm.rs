@@ -107,6 +107,11 @@ pub fn sys_mmap(
         )?;
         let n = inode.read_at(off, &mut buf)?;
         mm.write_bytes(plan.addr, &buf[..n])?;
+        // Whole pages past the end of the file: SIGBUS when touched.
+        let eof_page = crate::mm::page_ceil(plan.addr + n as u64);
+        if eof_page < plan.end() {
+            mm.lock().mark_past_eof(eof_page, plan.end());
+        }
     }
     if plan.populate {
         populate(&mm, plan.addr, plan.end());

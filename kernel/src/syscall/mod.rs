@@ -188,6 +188,10 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::RT_SIGPENDING => signal::sys_rt_sigpending(c, a[0], a[1] as usize),
         nr::RT_SIGTIMEDWAIT => signal::sys_rt_sigtimedwait(c, a[0], a[1], a[2], a[3] as usize),
         nr::RT_SIGSUSPEND => signal::sys_rt_sigsuspend(c, a[0], a[1] as usize),
+        nr::RT_SIGQUEUEINFO => proc::sys_rt_sigqueueinfo(c, i(a[0]), None, i(a[1]), a[2]),
+        nr::RT_TGSIGQUEUEINFO => {
+            proc::sys_rt_sigqueueinfo(c, i(a[0]), Some(i(a[1])), i(a[2]), a[3])
+        }
         nr::GETSID => proc::sys_getsid(c, i(a[0])),
         nr::SIGALTSTACK => signal::sys_sigaltstack(c, a[0], a[1]),
         nr::PRCTL => proc::sys_prctl(c, i(a[0]), a[1], a[2]),

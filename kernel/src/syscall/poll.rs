@@ -60,7 +60,8 @@ pub fn sys_ppoll(
 
 fn write_remaining_ts(tsp: u64, t: Option<u64>, start: u64) -> KResult<()> {
     if let (true, Some(total)) = (tsp != 0, t) {
-        let left = total.saturating_sub(crate::time::monotonic_ns() - start);
+        let elapsed = (crate::time::monotonic_ns() - start).max(1);
+        let left = total.saturating_sub(elapsed);
         UserPtr::<Timespec>::new(tsp).write(Timespec {
             tv_sec: (left / 1_000_000_000) as i64,
             tv_nsec: (left % 1_000_000_000) as i64,
@@ -87,7 +88,8 @@ pub fn sys_select(c: &Caller, n: i32, r: u64, w: u64, e: u64, tvp: u64) -> KResu
     let res = poll::do_select(c.process(), n, [r, w, e], t);
     if let (true, Some(total)) = (tvp != 0, t) {
         // Linux writes the time left back (even on error, unless it faults).
-        let left = total.saturating_sub(crate::time::monotonic_ns() - start);
+        let elapsed = (crate::time::monotonic_ns() - start).max(1);
+        let left = total.saturating_sub(elapsed);
         UserPtr::<Timeval>::new(tvp).write(Timeval {
             tv_sec: (left / 1_000_000_000) as i64,
             tv_usec: (left % 1_000_000_000 / 1000) as i64,

@@ -10,7 +10,7 @@ use keel_abi::{Errno, KResult};
 use super::Caller;
 use crate::arch::x86_64::gdt::{USER_CS, USER_DS};
 use crate::arch::x86_64::trap::TrapFrame;
-use crate::mm::usercopy::{copy_to_user, read_cstr, read_cstr_array, UserPtr};
+use crate::mm::usercopy::{copy_from_user, copy_to_user, read_cstr, read_cstr_array, UserPtr};
 
 /// Linux's limit on argv + envp.
 const ARG_MAX: usize = 2 << 20;
@@ -175,6 +175,9 @@ pub fn sys_setpgid(c: &Caller, pid: i32, pgid: i32) -> KResult<usize> {
         if !alloc::sync::Arc::ptr_eq(&t, me) && !is_child {
             return Err(Errno::ESRCH);
         }
+        if is_child && t.did_exec.load(Ordering::Acquire) {
+            return Err(Errno::EACCES);
+        }
         t
     };
     let pgid = if pgid == 0 { target.pid } else { pgid as u32 };
@@ -280,6 +283,63 @@ pub fn sys_tgkill(c: &Caller, tgid: i32, tid: i32, sig: i32) -> KResult<usize> {
     }
     if sig != 0 {
         send_to_thread(&t, signal_info(c, sig, code::SI_TKILL));
+    }
+    Ok(0)
+}
+
+/// rt_sigqueueinfo(2) and rt_tgsigqueueinfo(2): a signal with the caller's siginfo. Only
+/// negative si_code values (as sigqueue's SI_QUEUE) may be claimed for another process.
+pub fn sys_rt_sigqueueinfo(
+    c: &Caller,
+    tgid: i32,
+    tid: Option<i32>,
+    sig: i32,
+    info: u64,
+) -> KResult<usize> {
+    let mut raw = [0u8; 128];
+    copy_from_user(&mut raw, info)?;
+    if !(0..=crate::proc::NSIG as i32).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    let word = |at: usize| u32::from_le_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
+    let code = word(8) as i32;
+    let me = c.process();
+    if (code >= 0 || code == crate::proc::signal::code::SI_TKILL) && tgid as u32 != me.pid {
+        return Err(Errno::EPERM);
+    }
+    let si = crate::proc::SigInfo {
+        signo: sig as u32,
+        code,
+        errno: word(4) as i32,
+        pid: word(16),
+        uid: word(20),
+        value: u64::from_le_bytes(raw[24..32].try_into().unwrap_or([0; 8])),
+        fields: crate::proc::signal::Fields::Value,
+        ..Default::default()
+    };
+    match tid {
+        None => {
+            let p = crate::proc::by_pid(tgid as u32).ok_or(Errno::ESRCH)?;
+            if !may_signal(c, &p, sig) {
+                return Err(Errno::EPERM);
+            }
+            if sig != 0 {
+                crate::proc::signal::send_to_process(&p, si);
+            }
+        }
+        Some(tid) => {
+            let t = crate::proc::thread_by_tid(tid as u32).ok_or(Errno::ESRCH)?;
+            let u = t.user().ok_or(Errno::ESRCH)?;
+            if u.process.pid != tgid as u32 {
+                return Err(Errno::ESRCH);
+            }
+            if !may_signal(c, &u.process, sig) {
+                return Err(Errno::EPERM);
+            }
+            if sig != 0 {
+                crate::proc::signal::send_to_thread(&t, si);
+            }
+        }
     }
     Ok(0)
 }
