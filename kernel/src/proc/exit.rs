@@ -142,6 +142,14 @@ fn reparent_children(p: &Arc<Process>) {
         *k.parent.lock() = Arc::downgrade(&init);
         k.ppid.store(1, Ordering::Release);
         any_zombie |= k.is_zombie();
+        // PR_SET_PDEATHSIG: the child asked to hear of its parent's death.
+        let threads = k.threads.lock().clone();
+        for t in &threads {
+            let sig = t.user().map(|u| u.prctl.lock().pdeathsig).unwrap_or(0);
+            if sig != 0 {
+                signal::send_to_thread(t, super::SigInfo::kernel(sig));
+            }
+        }
     }
     init.children.lock().extend(kids);
     if any_zombie {

@@ -34,7 +34,7 @@ pub const PARTIAL: &[(&str, &str)] = &[
     ("prlimit64", "limits are stored and reported; only RLIMIT_NOFILE and RLIMIT_STACK are enforced"),
     ("sched_getaffinity", "reports the one CPU"),
     ("getrusage", "ru_maxrss is the current resident size, not the peak; I/O and IPC counts are 0"),
-    ("prctl", "names, dumpable, no_new_privs, pdeathsig and THP-disable are stored and reported; nothing acts on pdeathsig yet; others EINVAL"),
+    ("prctl", "names, dumpable, no_new_privs, pdeathsig (sent when the parent process exits, not when the parent thread does) and THP-disable; others EINVAL"),
     ("ioctl", "terminal requests on the console; others ENOTTY"),
     ("mmap", "file mappings are copies made at mmap time: a read-only MAP_SHARED mapping does not see later writes to the file, and a writable MAP_SHARED file mapping is ENODEV"),
     ("madvise", "MADV_DONTNEED/MADV_FREE drop pages; other advice is accepted and ignored"),
