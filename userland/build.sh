@@ -11,6 +11,8 @@
 #   /usr/lib/keel-tests/hello          the "must show" C program
 #   /usr/lib/keel-tests/bench          the micro-benchmarks
 #   /usr/lib/keel-tests/badptr         hostile arguments to every system call
+#   /usr/lib/keel-tests/proctests      the process-model tests: fork, exec, wait, signals, pipes,
+#                                      poll/select/epoll, threads, futex, limits
 #   /usr/lib/keel-tests/rust-probe     the Rust std probe (x86_64-unknown-linux-musl, static-pie)
 #   /usr/share/keel-tests/...          fixtures (userland/fixtures/mkfixtures.py)
 #   /dev /proc /sys /tmp /root         empty directories (device nodes come from mkcpio --dev)
@@ -84,8 +86,10 @@ fi
 build_c hello "$lib/hello" "$here/mustshow/hello.c" -static
 build_c bench "$lib/bench" "$here/bench/bench.c" -static
 build_c badptr "$lib/badptr" "$here/badptr/badptr.c" -static
+build_c proctests "$lib/proctests" "$here/proctests/proctests.c" -static -pthread
 
-for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/badptr"; do
+for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/badptr" \
+         "$lib/proctests"; do
   file "$f" 2>/dev/null | grep -q 'dynamically linked\|interpreter' && {
     echo "build.sh: $f is dynamically linked: the compiler did not honour -static" >&2; exit 1; }
 done
@@ -94,7 +98,8 @@ echo "build.sh: fixtures"
 python3 "$here/fixtures/mkfixtures.py" "$out/usr/share/keel-tests" "$lib/conformance"
 
 tests="conformance
-hello"
+hello
+proctests"
 if [ $rust = 1 ]; then
   echo "build.sh: cargo build rust-probe (x86_64-unknown-linux-musl)"
   tdir=${USERLAND_CARGO_TARGET_DIR:-$out/../.cargo-target-userland}
