@@ -19,6 +19,10 @@
 #include "t_fork.c"
 #include "t_exec.c"
 #include "t_wait.c"
+#include "t_pgrp.c"
+#include "t_sig.c"
+#include "t_sigfault.c"
+#include "t_sigintr.c"
 
 /* Seconds a group may run (Linux needs a few under TCG). Every group hanging would take 13 min:
  * tests/stages/50-conformance.sh gives proctests runs 900 s, so a summary is always printed. */
@@ -33,6 +37,10 @@ static const struct group groups[] = {
 	{ "fork", t_fork },
 	{ "exec", t_exec },
 	{ "wait", t_wait },
+	{ "pgrp", t_pgrp },
+	{ "sig", t_sig },
+	{ "sigfault", t_sigfault },
+	{ "sigintr", t_sigintr },
 };
 
 static int wanted(int argc, char **argv, const char *group)
