@@ -23,6 +23,9 @@
 #include "t_sig.c"
 #include "t_sigfault.c"
 #include "t_sigintr.c"
+#include "t_pipe.c"
+#include "t_poll.c"
+#include "t_epoll.c"
 
 /* Seconds a group may run (Linux needs a few under TCG). Every group hanging would take 13 min:
  * tests/stages/50-conformance.sh gives proctests runs 900 s, so a summary is always printed. */
@@ -41,6 +44,9 @@ static const struct group groups[] = {
 	{ "sig", t_sig },
 	{ "sigfault", t_sigfault },
 	{ "sigintr", t_sigintr },
+	{ "pipe", t_pipe },
+	{ "poll", t_poll },
+	{ "epoll", t_epoll },
 };
 
 static int wanted(int argc, char **argv, const char *group)
