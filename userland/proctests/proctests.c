@@ -26,6 +26,9 @@
 #include "t_pipe.c"
 #include "t_poll.c"
 #include "t_epoll.c"
+#include "t_thread.c"
+#include "t_futex.c"
+#include "t_limits.c"
 
 /* Seconds a group may run (Linux needs a few under TCG). Every group hanging would take 13 min:
  * tests/stages/50-conformance.sh gives proctests runs 900 s, so a summary is always printed. */
@@ -47,6 +50,9 @@ static const struct group groups[] = {
 	{ "pipe", t_pipe },
 	{ "poll", t_poll },
 	{ "epoll", t_epoll },
+	{ "thread", t_thread },
+	{ "futex", t_futex },
+	{ "limits", t_limits },
 };
 
 static int wanted(int argc, char **argv, const char *group)
