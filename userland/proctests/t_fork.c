@@ -270,7 +270,7 @@ static void t_vfork(void)
 		vf_shared = 2;
 		dup2(pp[0], 0);
 		alarm(20);
-		char *args[] = { "upper", 0 };
+		char *args[] = { "count", 0 };
 		pt_exec_helper(args);
 		_exit(127);
 	}
