@@ -209,6 +209,25 @@ static long pt_gettid(void)
 	return kt_sys0(SYS_gettid);
 }
 
+static void *pt_nothing(void *arg)
+{
+	return arg;
+}
+
+/* Whether pthread_create works at all: without threads, the groups that need them stop after
+ * one FAIL instead of joining threads that do not exist. */
+static int pt_threads_work(const char *name)
+{
+	pthread_t t;
+	int e = pthread_create(&t, 0, pt_nothing, 0);
+	if (e == 0 && pthread_join(t, 0) == 0) {
+		kt_pass(name);
+		return 1;
+	}
+	kt_fail(name, "expected pthread_create to work, got %s", strerror(e));
+	return 0;
+}
+
 /* Writes all of buf (a pipe may take it in pieces). */
 static int pt_write_all(int fd, const void *buf, size_t n)
 {

@@ -392,6 +392,8 @@ static void t_raw_clone(void)
 
 void t_thread(void)
 {
+	if (!pt_threads_work("thread.pthread_create-works"))
+		return;
 	t_thread_basic();
 	t_thread_exit();
 	t_thread_fd_signal();
