@@ -12,15 +12,18 @@
 #   /usr/lib/keel-tests/bench          the micro-benchmarks
 #   /usr/lib/keel-tests/bench-true     exits 0 at once, no libc (bench's fork-exec-wait execs it)
 #   /usr/lib/keel-tests/badptr         hostile arguments to every system call
+#   /usr/lib/keel-tests/proctests      the process-model tests: fork, exec, wait, signals, pipes,
+#                                      poll/select/epoll, threads, futex, limits
 #   /usr/lib/keel-tests/rust-probe     the Rust std probe (x86_64-unknown-linux-musl, static-pie)
+#   /usr/lib/keel-tests/rust-threads   Rust std threads, sync and processes (same target)
 #   /usr/share/keel-tests/...          fixtures (userland/fixtures/mkfixtures.py)
 #   /dev /proc /sys /tmp /root         empty directories (device nodes come from mkcpio --dev)
 # Then build the initrd with: initrd/mkcpio.py OUTDIR initrd.cpio --default-devs
 #
 # The C compiler: $KEEL_CC if set; else KEEL_CC from `ports/build.sh --print-env` when that
 # exists (the musl sysroot); else Debian's musl-gcc (apt-get install musl-tools).
-# --no-rust skips rust-probe. Rust builds go to $OUTDIR/../.cargo-target-userland unless
-# USERLAND_CARGO_TARGET_DIR is set.
+# --no-rust skips rust-probe and rust-threads. Rust builds go to
+# $OUTDIR/../.cargo-target-userland unless USERLAND_CARGO_TARGET_DIR is set.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,9 +89,10 @@ build_c hello "$lib/hello" "$here/mustshow/hello.c" -static
 build_c bench "$lib/bench" "$here/bench/bench.c" -static
 build_c bench-true "$lib/bench-true" "$here/bench/bench-true.c" -static -nostdlib -ffreestanding
 build_c badptr "$lib/badptr" "$here/badptr/badptr.c" -static
+build_c proctests "$lib/proctests" "$here/proctests/proctests.c" -static -pthread
 
 for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/bench-true" \
-         "$lib/badptr"; do
+         "$lib/badptr" "$lib/proctests"; do
   file "$f" 2>/dev/null | grep -q 'dynamically linked\|interpreter' && {
     echo "build.sh: $f is dynamically linked: the compiler did not honour -static" >&2; exit 1; }
 done
@@ -97,15 +101,18 @@ echo "build.sh: fixtures"
 python3 "$here/fixtures/mkfixtures.py" "$out/usr/share/keel-tests" "$lib/conformance"
 
 tests="conformance
-hello"
+hello
+proctests"
 if [ $rust = 1 ]; then
-  echo "build.sh: cargo build rust-probe (x86_64-unknown-linux-musl)"
   tdir=${USERLAND_CARGO_TARGET_DIR:-$out/../.cargo-target-userland}
-  CARGO_TARGET_DIR=$tdir cargo build --quiet --release --target x86_64-unknown-linux-musl \
-    --manifest-path "$here/rust-probe/Cargo.toml"
-  cp "$tdir/x86_64-unknown-linux-musl/release/rust-probe" "$lib/rust-probe"
-  tests="$tests
-rust-probe"
+  for prog in rust-probe rust-threads; do
+    echo "build.sh: cargo build $prog (x86_64-unknown-linux-musl)"
+    CARGO_TARGET_DIR=$tdir cargo build --quiet --release --target x86_64-unknown-linux-musl \
+      --manifest-path "$here/$prog/Cargo.toml"
+    cp "$tdir/x86_64-unknown-linux-musl/release/$prog" "$lib/$prog"
+    tests="$tests
+$prog"
+  done
 fi
 printf '# programs /init runs, one a line: a path or a name in /usr/lib/keel-tests, then args\n%s\n' \
   "$tests" > "$out/etc/keel-tests"

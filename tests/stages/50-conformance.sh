@@ -7,23 +7,29 @@
 # 2. packs it with initrd/mkcpio.py into $KEEL_BUILD/conformance/initrd.cpio, with the device
 #    nodes /dev/console (5,1), tty (5,0), null (1,3), zero (1,5), full (1,7), random (1,8),
 #    urandom (1,9);
-# 3. runs it on Debian's Linux in QEMU (tools/linux-referee.sh), four times:
-#      rdinit=/init                           every program in /etc/keel-tests, forked by /init
-#      rdinit=/usr/lib/keel-tests/conformance the suite as PID 1, as Keel runs it
-#      rdinit=/usr/lib/keel-tests/rust-probe  Rust std as PID 1
-#      rdinit=/usr/lib/keel-tests/hello       the "must show" C program as PID 1
-#      rdinit=/usr/lib/keel-tests/badptr      hostile arguments to every system call
+# 3. runs it on Debian's Linux in QEMU (tools/linux-referee.sh), once per program:
+#      rdinit=/init                            every program in /etc/keel-tests, forked by /init
+#      rdinit=/usr/lib/keel-tests/conformance  the suite as PID 1, as Keel runs it
+#      rdinit=/usr/lib/keel-tests/rust-probe   Rust std as PID 1
+#      rdinit=/usr/lib/keel-tests/hello        the "must show" C program as PID 1
+#      rdinit=/usr/lib/keel-tests/badptr       hostile arguments to every system call
+#      rdinit=/usr/lib/keel-tests/proctests    fork, exec, wait, signals, pipes, poll/epoll,
+#                                              threads, futex, limits (the reaper of orphans too)
+#      rdinit=/usr/lib/keel-tests/rust-threads Rust std threads, sync and std::process
 #    each must reach its `N passed, 0 failed` line (a panic, triple fault or timeout fails);
 # 4. run_on_keel: the same initrd on Keel (build/keel.elf), each program as PID 1; every run
 #    must pass, and the PASS/FAIL lines of both kernels are written side by side to
 #    $KEEL_BUILD/conformance/logs/side-by-side-NAME.txt.
 # Environment: KEEL_BUILD (default /tmp/keel-build), KEEL_CACHE (kernel cache, default
-# ~/.cache/keel), KEEL_CONFORMANCE_TIMEOUT (seconds per QEMU run, default 180).
+# ~/.cache/keel), KEEL_CONFORMANCE_TIMEOUT (seconds per QEMU run, default 180),
+# KEEL_PROCTESTS_TIMEOUT (seconds for the proctests runs, default 900: each of its 13 groups
+# may take up to 60 s before the program kills it, and it must still print its summary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 build=${KEEL_BUILD:-/tmp/keel-build}/conformance
 timeout=${KEEL_CONFORMANCE_TIMEOUT:-180}
+proctests_timeout=${KEEL_PROCTESTS_TIMEOUT:-900}
 root=$build/root
 initrd=$build/initrd.cpio
 logs=$build/logs
@@ -37,10 +43,10 @@ python3 initrd/mkcpio.py "$root" "$initrd" --default-devs
 mkdir -p "$logs"
 
 failures=()
-run_on_linux() { # NAME INIT_PATH
-  local name=$1 init=$2 rc=0
+run_on_linux() { # NAME INIT_PATH [TIMEOUT]
+  local name=$1 init=$2 t=${3:-$timeout} rc=0
   echo "50-conformance: Linux run '$name' (rdinit=$init)"
-  tools/linux-referee.sh --quiet --timeout "$timeout" --log "$logs/linux-$name.log" \
+  tools/linux-referee.sh --quiet --timeout "$t" --log "$logs/linux-$name.log" \
     "$initrd" "$init" || rc=$?
   if [ $rc -ne 0 ]; then
     echo "50-conformance: Linux run '$name' FAILED (referee status $rc); log $logs/linux-$name.log, its tail:"
@@ -54,11 +60,11 @@ run_on_linux() { # NAME INIT_PATH
 # with isa-debug-exit status 33 only if PID 1 exits 0; `keel_pid1_exit=1` (passed on to init's
 # environment) makes the test programs exit instead of calling reboot(2). The harness also
 # requires the `N passed, 0 failed` line. Then both sides are shown next to each other.
-run_on_keel() { # NAME INIT_PATH
-  local name=$1 init=$2 rc=0
+run_on_keel() { # NAME INIT_PATH [TIMEOUT]
+  local name=$1 init=$2 t=${3:-$timeout} rc=0
   echo "50-conformance: Keel run '$name' (init=$init)"
   python3 tools/qemu-run.py --quiet --kernel build/keel.elf --initrd "$initrd" \
-    --append "keel.test init=$init keel_pid1_exit=1" --timeout "$timeout" \
+    --append "keel.test init=$init keel_pid1_exit=1" --timeout "$t" \
     --log "$logs/keel-$name.log" --expect '^[0-9]+ passed, 0 failed' > "$logs/keel-$name.harness" 2>&1 || rc=$?
   if [ $rc -ne 0 ]; then
     echo "50-conformance: Keel run '$name' FAILED:"
@@ -73,15 +79,22 @@ run_on_keel() { # NAME INIT_PATH
 }
 
 
-run_on_linux all /init
+run_on_linux all /init "$proctests_timeout"
 run_on_linux conformance-pid1 /usr/lib/keel-tests/conformance
 run_on_linux rust-probe-pid1 /usr/lib/keel-tests/rust-probe
 run_on_linux hello-pid1 /usr/lib/keel-tests/hello
 run_on_linux badptr-pid1 /usr/lib/keel-tests/badptr
+run_on_linux proctests-pid1 /usr/lib/keel-tests/proctests "$proctests_timeout"
+run_on_linux rust-threads-pid1 /usr/lib/keel-tests/rust-threads
 
+# proctests and rust-threads need fork, signals, pipes and threads: on Keel they fail until the
+# process layer lands (their Linux runs above are what proves the tests themselves).
 for pair in conformance-pid1:/usr/lib/keel-tests/conformance rust-probe-pid1:/usr/lib/keel-tests/rust-probe \
-            hello-pid1:/usr/lib/keel-tests/hello badptr-pid1:/usr/lib/keel-tests/badptr; do
-  rc=0; run_on_keel "${pair%%:*}" "${pair#*:}" || rc=$?
+            hello-pid1:/usr/lib/keel-tests/hello badptr-pid1:/usr/lib/keel-tests/badptr \
+            proctests-pid1:/usr/lib/keel-tests/proctests rust-threads-pid1:/usr/lib/keel-tests/rust-threads; do
+  t=$timeout
+  [ "${pair%%:*}" = proctests-pid1 ] && t=$proctests_timeout
+  rc=0; run_on_keel "${pair%%:*}" "${pair#*:}" "$t" || rc=$?
   if [ $rc != 0 ]; then
     failures+=("keel-${pair%%:*}")
   fi
