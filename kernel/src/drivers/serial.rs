@@ -56,13 +56,11 @@ pub fn write_fmt(args: fmt::Arguments) {
     let _ = SERIAL.lock().write_fmt(args);
 }
 
-/// Writes raw bytes to the console (user writes to /dev/console); `\n` becomes `\r\n`.
-pub fn write_bytes(bytes: &[u8]) {
+/// Writes bytes exactly as given (a terminal's output, already processed by its line
+/// discipline).
+pub fn write_raw(bytes: &[u8]) {
     let mut s = SERIAL.lock();
     for &b in bytes {
-        if b == b'\n' {
-            s.put(b'\r');
-        }
         s.put(b);
     }
 }

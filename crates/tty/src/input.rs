@@ -1,0 +1,183 @@
+//! Input processing: translation, signal characters, canonical editing and echo.
+
+use alloc::vec::Vec;
+
+use keel_abi::termios::*;
+
+use crate::{LineDiscipline, Signal, INPUT_MAX};
+
+impl LineDiscipline {
+    /// Takes one byte from the wire. Echo (already output-processed) is appended to `echo`;
+    /// a signal character returns the signal for the foreground group.
+    pub fn receive(&mut self, byte: u8, echo: &mut Vec<u8>) -> Option<Signal> {
+        let iflag = self.termios.c_iflag;
+        let mut b = byte;
+        if iflag & ISTRIP != 0 {
+            b &= 0x7f;
+        }
+        if self.literal {
+            self.literal = false;
+            self.take_char(b, echo);
+            return None;
+        }
+        if b == b'\r' {
+            if iflag & IGNCR != 0 {
+                return None;
+            }
+            if iflag & ICRNL != 0 {
+                b = b'\n';
+            }
+        } else if b == b'\n' && iflag & INLCR != 0 {
+            b = b'\r';
+        }
+        let cc = self.termios.c_cc;
+        let is = |idx: usize| cc[idx] != 0 && cc[idx] == b;
+        if self.lflag(ISIG) {
+            let sig = if is(VINTR) {
+                Some(Signal::Interrupt)
+            } else if is(VQUIT) {
+                Some(Signal::Quit)
+            } else if is(VSUSP) {
+                Some(Signal::Suspend)
+            } else {
+                None
+            };
+            if let Some(s) = sig {
+                if !self.lflag(NOFLSH) {
+                    self.flush_input();
+                }
+                self.echo_char(b, echo);
+                return Some(s);
+            }
+        }
+        if self.lflag(IEXTEN) && is(VLNEXT) && self.canonical() {
+            self.literal = true;
+            if self.lflag(ECHO) && self.lflag(ECHOCTL) {
+                self.echo_raw(b"^\x08", echo);
+            }
+            return None;
+        }
+        if !self.canonical() {
+            if self.ready.len() < INPUT_MAX {
+                self.ready.push_back(b);
+                self.echo_char(b, echo);
+            }
+            return None;
+        }
+        if is(VERASE) {
+            self.erase(Erase::Char, echo);
+        } else if is(VKILL) {
+            self.erase(Erase::Line, echo);
+        } else if self.lflag(IEXTEN) && is(VWERASE) {
+            self.erase(Erase::Word, echo);
+        } else if is(VEOF) {
+            if self.line.is_empty() {
+                self.eof_at.push_back(self.ready.len());
+            }
+            self.finish_line();
+        } else if b == b'\n' || is(VEOL) || is(VEOL2) {
+            if self.lflag(ECHO) || (b == b'\n' && self.lflag(ECHONL)) {
+                self.echo_raw(&[b], echo);
+            }
+            self.line.push(b);
+            self.finish_line();
+        } else {
+            self.take_char(b, echo);
+        }
+        None
+    }
+
+    /// An ordinary character: into the line (canonical) and echoed.
+    fn take_char(&mut self, b: u8, echo: &mut Vec<u8>) {
+        if !self.canonical() {
+            if self.ready.len() < INPUT_MAX {
+                self.ready.push_back(b);
+                self.echo_char(b, echo);
+            }
+            return;
+        }
+        // Keep room for the newline that ends the line.
+        if self.ready.len() + self.line.len() + 1 >= INPUT_MAX {
+            return;
+        }
+        self.line.push(b);
+        self.echo_char(b, echo);
+    }
+
+    fn finish_line(&mut self) {
+        let line = core::mem::take(&mut self.line);
+        self.ready.extend(line);
+    }
+
+    /// Echoes a byte as N_TTY does: control characters as `^X` with ECHOCTL (not TAB or NL).
+    fn echo_char(&mut self, b: u8, echo: &mut Vec<u8>) {
+        if !self.lflag(ECHO) {
+            return;
+        }
+        if self.lflag(ECHOCTL) && ((b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f) {
+            self.echo_raw(&[b'^', b ^ 0x40], echo);
+        } else {
+            self.echo_raw(&[b], echo);
+        }
+    }
+
+    fn echo_raw(&mut self, bytes: &[u8], echo: &mut Vec<u8>) {
+        self.output(bytes, echo);
+    }
+
+    /// N_TTY's `eraser`: ERASE takes one character, WERASE a word (and the blanks after
+    /// it), KILL the whole line; echoed as backspace-space-backspace with ECHOE (two for a
+    /// control character shown as `^X`), or as the ERASE/KILL character otherwise.
+    fn erase(&mut self, what: Erase, echo: &mut Vec<u8>) {
+        if self.line.is_empty() {
+            return;
+        }
+        if what == Erase::Line {
+            if !self.lflag(ECHO) {
+                self.line.clear();
+                return;
+            }
+            if !self.lflag(ECHOK) || !self.lflag(ECHOKE) || !self.lflag(ECHOE) {
+                self.line.clear();
+                let k = self.termios.c_cc[VKILL];
+                self.echo_char(k, echo);
+                if self.lflag(ECHOK) {
+                    self.echo_raw(b"\n", echo);
+                }
+                return;
+            }
+        }
+        let mut seen_word = false;
+        while let Some(&c) = self.line.last() {
+            if what == Erase::Word {
+                let blank = c == b' ' || c == b'\t';
+                if blank && seen_word {
+                    break;
+                }
+                seen_word |= !blank;
+            }
+            self.line.pop();
+            if self.lflag(ECHO) {
+                if what == Erase::Char && !self.lflag(ECHOE) {
+                    let e = self.termios.c_cc[VERASE];
+                    self.echo_char(e, echo);
+                } else {
+                    let wide = self.lflag(ECHOCTL) && (c < 0x20 || c == 0x7f) && c != b'\t';
+                    for _ in 0..if wide { 2 } else { 1 } {
+                        self.echo_raw(b"\x08 \x08", echo);
+                    }
+                }
+            }
+            if what == Erase::Char {
+                break;
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Erase {
+    Char,
+    Word,
+    Line,
+}
