@@ -184,11 +184,13 @@ pub fn clone(parent_thread: &Arc<Thread>, args: CloneArgs, frame: &TrapFrame) ->
     crate::sched::spawn_thread(thread);
 
     if flags & CLONE_VFORK != 0 && flags & CLONE_THREAD == 0 {
-        // The parent sleeps (uninterruptibly, as Linux's killable wait mostly is) until the
-        // child has exec'd or exited.
-        process
-            .events
-            .wait_uninterruptible(|| process.vfork_done.load(Ordering::Acquire));
+        // The parent sleeps until the child has exec'd or exited; like Linux's killable
+        // wait, only its own death (SIGKILL, a fatal signal) ends the sleep early.
+        let me = parent.clone();
+        let _ = process.events.wait_uninterruptible_or(
+            || process.vfork_done.load(Ordering::Acquire),
+            || me.sig.lock().group_exit.is_some(),
+        );
     }
     Ok(tid as usize)
 }

@@ -138,7 +138,13 @@ pub struct Process {
 }
 
 impl Process {
-    /// The current address space.
+    /// The address space, unless the process has exited (for observers such as /proc).
+    pub fn try_mm(&self) -> Option<Arc<AddressSpace>> {
+        self.mm.lock().clone()
+    }
+
+    /// The current address space. Only for a live process (the caller's own, or one known to
+    /// run): an exited process has none.
     pub fn mm(&self) -> Arc<AddressSpace> {
         self.mm
             .lock()

@@ -253,6 +253,10 @@ fn is_ignored(act: &SigAction, sig: u32) -> bool {
 
 /// Ends every thread of `p` with `status` (a wait status): SIGKILL and fatal signals.
 pub fn kill_process(p: &Process, status: i32) {
+    // A parent in vfork sleeps on its child's queue: wake it through every child's.
+    for c in p.children.lock().iter() {
+        c.events.wake_all();
+    }
     {
         let mut s = p.sig.lock();
         if s.group_exit.is_none() {

@@ -107,6 +107,17 @@ impl WaitQueue {
         let _ = self.wait(cond, None, false);
     }
 
+    /// Blocks until `cond()` or `give_up()` is true, whatever signals arrive (a killable
+    /// sleep: `give_up` says the sleeper is being killed). True if `cond` held.
+    pub fn wait_uninterruptible_or(
+        &self,
+        mut cond: impl FnMut() -> bool,
+        mut give_up: impl FnMut() -> bool,
+    ) -> bool {
+        let _ = self.wait(|| cond() || give_up(), None, false);
+        cond()
+    }
+
     /// As [`WaitQueue::wait_uninterruptible`] with a deadline; false if it passed first.
     pub fn wait_uninterruptible_deadline(
         &self,
