@@ -461,7 +461,8 @@ pub fn resolve_user_fault(addr: u64, write: bool, exec: bool) -> Result<(), Faul
     let Some(u) = t.user() else {
         return Err(FaultError::Unmapped);
     };
-    let mm = u.process.mm();
+    // A fault while the process is tearing down (a user copy at exit) finds no mappings.
+    let mm = u.process.try_mm().ok_or(FaultError::Unmapped)?;
     mm.handle_fault(addr, write, exec)?;
     u.usage.minor_faults.fetch_add(1, Ordering::Relaxed);
     u.process.usage.minor_faults.fetch_add(1, Ordering::Relaxed);
