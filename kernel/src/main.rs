@@ -22,6 +22,7 @@ mod selftest;
 mod sync;
 mod syscall;
 mod time;
+mod tty;
 
 use spin::Once;
 
@@ -120,7 +121,7 @@ const SERIAL_VECTOR: u8 = 36;
 
 fn serial_interrupt() {
     while let Some(b) = drivers::serial::try_read() {
-        fs::console_input(b);
+        tty::console::console_input(b);
     }
 }
 

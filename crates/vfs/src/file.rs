@@ -97,6 +97,12 @@ pub trait FileOps: Send + Sync {
         None
     }
 
+    /// For a read that finds nothing: how long to wait before returning 0 (a terminal in
+    /// non-canonical mode with VMIN 0 and VTIME set); `None` waits for data.
+    fn read_timeout_ns(&self) -> Option<u64> {
+        None
+    }
+
     /// Whether every read gives zeroes and nothing else happens (`/dev/zero`): the kernel may
     /// clear the user buffer without calling [`FileOps::read`].
     fn reads_zeroes(&self) -> bool {

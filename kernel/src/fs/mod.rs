@@ -6,7 +6,6 @@
 //! poll, select and epoll ([`poll`]) watch the same readiness objects. Lock order:
 //! VFS-internal locks are leaves below everything here; none is held across a user copy.
 
-pub mod console;
 mod devices;
 mod initrd;
 pub mod pipe;
@@ -21,7 +20,6 @@ use keel_vfs::consts::{O_NONBLOCK, POLLIN, POLLOUT};
 use keel_vfs::{OpenFile, TmpfsConfig, Vfs};
 use spin::Once;
 
-pub use console::console_input;
 pub use initrd::unpack_initrd;
 
 static VFS: Once<Vfs> = Once::new();
@@ -60,7 +58,10 @@ pub fn init() {
 /// the wait with ERESTARTSYS.
 pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
     // A console in non-canonical mode with VMIN 0 and VTIME set gives up after VTIME.
-    let deadline = console::read_timeout_ns(f).map(|t| crate::time::monotonic_ns() + t);
+    let deadline = f
+        .ops()
+        .read_timeout_ns()
+        .map(|t| crate::time::monotonic_ns() + t);
     loop {
         match f.read(buf) {
             Err(Errno::EAGAIN) if f.flags() & O_NONBLOCK == 0 => {
