@@ -200,14 +200,11 @@ fn deadline(timeout: u64, absolute: bool, realtime: bool) -> KResult<Option<u64>
     if timeout == 0 {
         return Ok(None);
     }
-    let ts = UserPtr::<keel_abi::time::Timespec>::new(timeout).read()?;
-    if !ts.is_valid() {
-        return Err(Errno::EINVAL);
-    }
-    let ns = ts
-        .tv_sec
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec);
+    let ns = UserPtr::<keel_abi::time::Timespec>::new(timeout)
+        .read()?
+        .as_ns()
+        .ok_or(Errno::EINVAL)?
+        .min(i64::MAX as u64) as i64;
     let now = crate::time::monotonic_ns() as i64;
     let d = if !absolute {
         now.saturating_add(ns)

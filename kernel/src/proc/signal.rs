@@ -270,17 +270,25 @@ pub fn kill_process(p: &Process, status: i32) {
     p.events.wake_all();
 }
 
-/// Sends a process-directed signal. Safe from interrupt handlers.
-pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
-    let sig = info.signo;
+/// What every send does first: nothing for signal 0, a zombie or a bad number; SIGKILL ends
+/// the process at once; SIGCONT and stop signals cancel each other (`prepare`). True if the
+/// signal is still to be queued.
+fn start_send(p: &Arc<Process>, sig: u32) -> bool {
     if sig == 0 || sig as usize > super::NSIG || p.is_zombie() {
-        return;
+        return false;
     }
     if sig == SIGKILL {
         kill_process(p, SIGKILL as i32);
-        return;
+        return false;
     }
-    if !prepare(p, sig) {
+    prepare(p, sig);
+    true
+}
+
+/// Sends a process-directed signal. Safe from interrupt handlers.
+pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
+    let sig = info.signo;
+    if !start_send(p, sig) {
         return;
     }
     let act = action(p, sig);
@@ -308,14 +316,7 @@ pub fn send_to_thread(t: &Arc<Thread>, info: SigInfo) {
     let Some(u) = t.user() else { return };
     let p = &u.process;
     let sig = info.signo;
-    if sig == 0 || sig as usize > super::NSIG || p.is_zombie() {
-        return;
-    }
-    if sig == SIGKILL {
-        kill_process(p, SIGKILL as i32);
-        return;
-    }
-    if !prepare(p, sig) {
+    if !start_send(p, sig) {
         return;
     }
     let blocked = u.sigmask.load(Ordering::Acquire) & bit(sig) != 0;
@@ -329,8 +330,8 @@ pub fn send_to_thread(t: &Arc<Thread>, info: SigInfo) {
 }
 
 /// Linux's `prepare_signal`: SIGCONT resumes a stopped process and drops pending stop
-/// signals; a stop signal drops a pending SIGCONT. Returns false if `sig` is not to be queued.
-fn prepare(p: &Arc<Process>, sig: u32) -> bool {
+/// signals; a stop signal drops a pending SIGCONT.
+fn prepare(p: &Arc<Process>, sig: u32) {
     if sig == SIGCONT {
         let was_stopped = {
             let mut s = p.sig.lock();
@@ -359,7 +360,6 @@ fn prepare(p: &Arc<Process>, sig: u32) -> bool {
             }
         }
     }
-    true
 }
 
 /// Tells the parent that `p` stopped, continued or exited: SIGCHLD (or the exit signal) unless

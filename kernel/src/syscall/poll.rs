@@ -12,12 +12,7 @@ use crate::fs::poll;
 use crate::mm::usercopy::UserPtr;
 
 fn ts_ns(t: &Timespec) -> KResult<u64> {
-    if !t.is_valid() {
-        return Err(Errno::EINVAL);
-    }
-    Ok((t.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(t.tv_nsec as u64))
+    t.as_ns().ok_or(Errno::EINVAL)
 }
 
 /// Reads the optional signal mask of ppoll/pselect6/epoll_pwait and installs it for the call.

@@ -110,13 +110,11 @@ pub fn sys_time(t: u64) -> KResult<usize> {
 }
 
 fn read_ts(addr: u64) -> KResult<i64> {
-    let t = UserPtr::<Timespec>::new(addr).read()?;
-    if !t.is_valid() {
-        return Err(Errno::EINVAL);
-    }
-    Ok(t.tv_sec
-        .saturating_mul(1_000_000_000)
-        .saturating_add(t.tv_nsec))
+    let ns = UserPtr::<Timespec>::new(addr)
+        .read()?
+        .as_ns()
+        .ok_or(Errno::EINVAL)?;
+    Ok(ns.min(i64::MAX as u64) as i64)
 }
 
 /// Sleeps until the monotonic deadline. A signal ends the sleep early: the time left goes to
