@@ -362,28 +362,31 @@ fn prepare(p: &Arc<Process>, sig: u32) {
     }
 }
 
+/// The SIGCHLD (or exit signal) `siginfo` for a change of child `p`.
+fn child_info(p: &Process, why: i32, status: i32) -> SigInfo {
+    let (u, s) = p.usage.cpu_ns();
+    let exited = why == code::CLD_EXITED || why == code::CLD_KILLED || why == code::CLD_DUMPED;
+    SigInfo {
+        signo: if exited { p.exit_signal } else { SIGCHLD },
+        code: why,
+        pid: p.pid,
+        uid: p.cred.lock().uid,
+        status,
+        // clock_t in USER_HZ (100) ticks.
+        utime: (u / 10_000_000) as i64,
+        stime: (s / 10_000_000) as i64,
+        fields: Fields::Child,
+        ..Default::default()
+    }
+}
+
 /// Tells the parent that `p` stopped, continued or exited: SIGCHLD (or the exit signal) unless
 /// the parent asked not to hear of stops, and a wake-up of its `wait`.
 pub fn notify_parent(p: &Process, why: i32, status: i32) {
     let Some(parent) = p.parent.lock().upgrade() else {
         return;
     };
-    let (u, s) = p.usage.cpu_ns();
-    let info = SigInfo {
-        signo: if why == code::CLD_EXITED || why == code::CLD_KILLED || why == code::CLD_DUMPED {
-            p.exit_signal
-        } else {
-            SIGCHLD
-        },
-        code: why,
-        pid: p.pid,
-        uid: p.cred.lock().uid,
-        status,
-        utime: (u / 10_000_000) as i64,
-        stime: (s / 10_000_000) as i64,
-        fields: Fields::Child,
-        ..Default::default()
-    };
+    let info = child_info(p, why, status);
     let act = action(&parent, SIGCHLD);
     let quiet_stops = act.sa_flags & SA_NOCLDSTOP != 0
         && (why == code::CLD_STOPPED || why == code::CLD_CONTINUED);
@@ -400,21 +403,10 @@ pub fn parent_ignores_sigchld(parent: &Process) -> bool {
 
 /// SIGCHLD for a child that already reaped itself (SA_NOCLDWAIT): the signal only.
 pub fn notify_parent_exit_only(parent: &Arc<Process>, p: &Process, why: i32, status: i32) {
-    let (u, s) = p.usage.cpu_ns();
-    send_to_process(
-        parent,
-        SigInfo {
-            signo: p.exit_signal,
-            code: why,
-            pid: p.pid,
-            uid: p.cred.lock().uid,
-            status,
-            utime: (u / 10_000_000) as i64,
-            stime: (s / 10_000_000) as i64,
-            fields: Fields::Child,
-            ..Default::default()
-        },
-    );
+    let info = child_info(p, why, status);
+    if info.signo != 0 {
+        send_to_process(parent, info);
+    }
 }
 
 /// Whether a parent's SIGCHLD disposition makes its children reap themselves (SIG_IGN or
