@@ -22,7 +22,7 @@
 //! `OpenFile::pos -> Inode::state`.
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use keel_abi::{Errno, KResult};
 use spin::Mutex;
@@ -189,8 +189,12 @@ pub fn write_dirent64(buf: &mut [u8], e: &DirEntry) -> Option<usize> {
     Some(reclen)
 }
 
+/// Ids of open file descriptions (owners of `flock` and OFD locks).
+static NEXT_FILE_ID: AtomicU64 = AtomicU64::new(1);
+
 /// An open file description, shared by every fd that refers to it.
 pub struct OpenFile {
+    id: u64,
     ops: Arc<dyn FileOps>,
     inode: Option<Arc<Inode>>,
     /// Access mode, status and remaining open flags (`F_GETFL`); never creation flags.
@@ -204,15 +208,26 @@ impl OpenFile {
     /// A new description over `ops`, opened through `inode` (if any), with `open`'s `flags`
     /// minus `O_CREAT`, `O_EXCL`, `O_NOCTTY` and `O_TRUNC`, as Linux keeps them in `f_flags`
     /// (so `F_GETFL` shows `O_LARGEFILE`, `O_DIRECTORY` and even `O_CLOEXEC`, like Linux).
+    /// A description with an inode keeps its file system busy (umount's EBUSY) until dropped;
+    /// dropping it releases its `flock` and OFD locks.
     pub fn new(ops: Arc<dyn FileOps>, inode: Option<Arc<Inode>>, flags: u32) -> Arc<OpenFile> {
         let flags = flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+        if let Some(i) = &inode {
+            i.superblock().file_opened();
+        }
         Arc::new(OpenFile {
+            id: NEXT_FILE_ID.fetch_add(1, Ordering::Relaxed),
             ops,
             inode,
             flags: AtomicU32::new(flags),
             pos: Mutex::new(0),
             offset_locked: AtomicBool::new(false),
         })
+    }
+
+    /// A number no other open file description has (owner of its `flock` and OFD locks).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The file's operations.
@@ -389,5 +404,17 @@ impl OpenFile {
             return Err(Errno::EBADF);
         }
         self.ops.fsync()
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if let Some(i) = &self.inode {
+            i.release_flock(self.id);
+            if i.has_record_locks() {
+                i.release_locks(crate::locks::LockOwner::Ofd(self.id));
+            }
+            i.superblock().file_closed();
+        }
     }
 }

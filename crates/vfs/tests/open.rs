@@ -403,11 +403,51 @@ fn fifos_and_sockets_without_support_are_enxio() {
 }
 
 #[test]
-fn o_tmpfile_is_not_supported_yet() {
+fn o_tmpfile_makes_an_unnamed_file_that_linkat_can_name() {
     let v = vfs();
     assert_eq!(
-        open(&v, "/", O_TMPFILE | O_RDWR).err(),
-        Some(Errno::EOPNOTSUPP)
+        open(&v, "/", O_TMPFILE | O_RDONLY).err(),
+        Some(Errno::EINVAL),
+        "O_TMPFILE needs write access"
+    );
+    assert_eq!(
+        open(&v, "/", O_TMPFILE | O_CREAT | O_RDWR).err(),
+        Some(Errno::EINVAL),
+        "O_TMPFILE with O_CREAT"
+    );
+    file(&v, "/f", b"");
+    assert_eq!(
+        open(&v, "/f", O_TMPFILE | O_RDWR).err(),
+        Some(Errno::ENOTDIR),
+        "O_TMPFILE needs a directory"
+    );
+    let before = v.root().metadata().nlink;
+    let f = open(&v, "/", O_TMPFILE | O_RDWR).unwrap();
+    assert_eq!(f.write(b"tmp").unwrap(), 3);
+    let m = f.stat();
+    assert_eq!(
+        (m.nlink, m.size, m.mode & S_IFMT),
+        (0, 3, S_IFREG),
+        "unnamed"
+    );
+    assert_eq!(m.mode & 0o777, 0o644, "mode 0666 minus umask 022");
+    assert_eq!(
+        v.root().metadata().nlink,
+        before,
+        "no entry in the directory"
+    );
+    let c = root();
+    let inode = f.inode().unwrap().clone();
+    v.link_inode(&inode, &v.ctx(&c), b"/named").unwrap();
+    assert_eq!(inode.metadata().nlink, 1, "linkat gave it a name");
+    assert_eq!(read_all(&open(&v, "/named", O_RDONLY).unwrap()), b"tmp");
+
+    let ex = open(&v, "/", O_TMPFILE | O_RDWR | O_EXCL).unwrap();
+    let inode = ex.inode().unwrap().clone();
+    assert_eq!(
+        v.link_inode(&inode, &v.ctx(&c), b"/never").err(),
+        Some(Errno::ENOENT),
+        "O_EXCL makes it unlinkable"
     );
 }
 
