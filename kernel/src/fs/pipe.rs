@@ -8,6 +8,7 @@
 //! writers wake only for this pipe.
 //!
 //! Lock order: `Pipe::state` is a leaf; readiness is notified after it is released.
+#![forbid(unsafe_code)]
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;

@@ -17,6 +17,7 @@
 //! Lock order: a file's readiness lock -> `Epoll::inner` -> the epoll's own readiness lock.
 //! `Epoll::inner` is an `IrqSpinLock` (console input notifies from its interrupt) and is never
 //! held while subscribing to a file.
+#![forbid(unsafe_code)]
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::{Arc, Weak};

@@ -11,6 +11,7 @@
 //! with nobody waiting costs a key computation and one lookup (relibc wakes on every unlock).
 //!
 //! Lock order: `FUTEXES` is a leaf; user memory is read with it released.
+#![forbid(unsafe_code)]
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;

@@ -15,6 +15,7 @@
 //!
 //! Lock order: `Process::sig` and a thread's `UserCtx::sig` are leaves, taken one at a time,
 //! with `sigactions` before them when both are needed.
+#![forbid(unsafe_code)]
 
 pub mod frame;
 mod timer;

@@ -1,5 +1,6 @@
 //! Waiting on many files and pipes: poll, ppoll, select, pselect6, the epoll calls, pipe and
 //! pipe2. The work is in `fs::poll` and `fs::pipe`; this is the decoding.
+#![forbid(unsafe_code)]
 
 use keel_abi::time::{Timespec, Timeval};
 use keel_abi::{Errno, KResult};

@@ -9,6 +9,7 @@
 //!
 //! Lock order: the terminal's state lock is taken from the interrupt handler and from
 //! threads; the serial lock is taken after it is released.
+#![forbid(unsafe_code)]
 
 use alloc::vec::Vec;
 

@@ -8,6 +8,7 @@
 //!   slave is also reachable from the master with TIOCGPTPEER).
 //!
 //! Lock order: `PTYS` is a leaf; a terminal's state lock is never held while taking it.
+#![forbid(unsafe_code)]
 
 pub mod console;
 pub mod pty;

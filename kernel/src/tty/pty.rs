@@ -10,6 +10,7 @@
 //!
 //! Lock order: `Pair::to_master` and `PTYS` are leaves; the slave terminal's state lock is
 //! never held while taking them. Each side's readiness is notified after the change.
+#![forbid(unsafe_code)]
 
 use alloc::collections::VecDeque;
 use alloc::sync::{Arc, Weak};

@@ -12,6 +12,7 @@
 //! Lock order: `Tty::state` is an `IrqSpinLock` (the console's input arrives in an interrupt
 //! handler); nothing is taken under it but the frame and heap locks. Signals are sent and
 //! readiness notified after it is released.
+#![forbid(unsafe_code)]
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
