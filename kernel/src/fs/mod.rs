@@ -7,11 +7,13 @@
 //! VFS-internal locks are leaves below everything here; none is held across a user copy.
 
 mod devices;
+pub mod eventfd;
 mod initrd;
 pub mod pipe;
 pub mod poll;
 pub mod readiness;
 pub mod scratch;
+pub mod timerfd;
 
 use alloc::sync::Arc;
 
@@ -119,5 +121,17 @@ impl Drop for OffsetGuard<'_> {
     fn drop(&mut self) {
         self.0.unlock_offset();
         crate::sync::wake_address(self.0 as *const OpenFile as usize);
+    }
+}
+
+/// What `fstat` shows for files made by `anon_inode_getfd` in Linux (eventfd, timerfd, epoll):
+/// mode 0600 without a type, the anon_inodefs device.
+pub fn anon_inode_metadata() -> keel_vfs::Metadata {
+    keel_vfs::Metadata {
+        mode: 0o600,
+        nlink: 1,
+        blksize: 4096,
+        dev: 13,
+        ..keel_vfs::Metadata::default()
     }
 }

@@ -500,13 +500,7 @@ impl FileOps for EpollFile {
     }
 
     fn stat(&self) -> Metadata {
-        Metadata {
-            mode: 0o600,
-            nlink: 1,
-            blksize: 4096,
-            dev: 13, // anon_inodefs
-            ..Metadata::default()
-        }
+        super::anon_inode_metadata()
     }
 }
 
