@@ -128,15 +128,17 @@ impl TimerFd {
             let mut s = self.state.lock();
             s.pending = None;
             let Some(d) = s.deadline else { return };
-            if s.interval_ns == 0 {
-                s.expirations += 1;
-                s.deadline = None;
-            } else {
-                let missed = now.saturating_sub(d) / s.interval_ns;
-                s.expirations += 1 + missed;
-                let next = d.saturating_add((missed + 1).saturating_mul(s.interval_ns));
-                s.deadline = Some(next);
-                s.pending = Some(self.arm(next));
+            match now.saturating_sub(d).checked_div(s.interval_ns) {
+                None => {
+                    s.expirations += 1;
+                    s.deadline = None;
+                }
+                Some(missed) => {
+                    s.expirations += 1 + missed;
+                    let next = d.saturating_add((missed + 1).saturating_mul(s.interval_ns));
+                    s.deadline = Some(next);
+                    s.pending = Some(self.arm(next));
+                }
             }
         }
         self.ready.notify(POLLIN);
