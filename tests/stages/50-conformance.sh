@@ -17,6 +17,7 @@
 # 4. run_on_keel: the same initrd on Keel (build/keel.elf), each program as PID 1; every run
 #    must pass, and the PASS/FAIL lines of both kernels are written side by side to
 #    $KEEL_BUILD/conformance/logs/side-by-side-NAME.txt.
+# Both kernels get 512 MiB (the tmpfs checks write and read back a 100 MiB file).
 # Environment: KEEL_BUILD (default /tmp/keel-build), KEEL_CACHE (kernel cache, default
 # ~/.cache/keel), KEEL_CONFORMANCE_TIMEOUT (seconds per QEMU run, default 180).
 set -euo pipefail
@@ -40,7 +41,7 @@ failures=()
 run_on_linux() { # NAME INIT_PATH
   local name=$1 init=$2 rc=0
   echo "50-conformance: Linux run '$name' (rdinit=$init)"
-  tools/linux-referee.sh --quiet --timeout "$timeout" --log "$logs/linux-$name.log" \
+  tools/linux-referee.sh --quiet --mem 512M --timeout "$timeout" --log "$logs/linux-$name.log" \
     "$initrd" "$init" || rc=$?
   if [ $rc -ne 0 ]; then
     echo "50-conformance: Linux run '$name' FAILED (referee status $rc); log $logs/linux-$name.log, its tail:"
@@ -57,7 +58,7 @@ run_on_linux() { # NAME INIT_PATH
 run_on_keel() { # NAME INIT_PATH
   local name=$1 init=$2 rc=0
   echo "50-conformance: Keel run '$name' (init=$init)"
-  python3 tools/qemu-run.py --quiet --kernel build/keel.elf --initrd "$initrd" \
+  python3 tools/qemu-run.py --quiet --mem 512M --kernel build/keel.elf --initrd "$initrd" \
     --append "keel.test init=$init keel_pid1_exit=1" --timeout "$timeout" \
     --log "$logs/keel-$name.log" --expect '^[0-9]+ passed, 0 failed' > "$logs/keel-$name.harness" 2>&1 || rc=$?
   if [ $rc -ne 0 ]; then
