@@ -1,8 +1,9 @@
 /* t_mount.c: mount(2)/umount2(2) of tmpfs with Linux's errors (ENOENT, ENOTDIR, ENODEV,
  * EINVAL, EBUSY), crossing rules (EXDEV, EBUSY for the mount point, st_dev), statfs/fstatfs per
  * file system, size limits (ENOSPC, never a crash), read-only and nodev mounts, remount,
- * MNT_DETACH, relatime on a tmpfs, and a 100 MiB file on the root tmpfs written and read back
- * (the test machines give both kernels 512 MiB). Works in /tmp/km. */
+ * MNT_DETACH, relatime on a tmpfs, a 100 MiB file on the root tmpfs written and read back, and
+ * the root tmpfs filled to ENOSPC (the test machines give both kernels 512 MiB). Works in
+ * /tmp/km. */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -189,6 +190,33 @@ static void mount_bigfile(void)
 	kt_expect_eq("tmpfs.bigfile-unlink", kt_sys1(SYS_unlink, "/tmp/bigfile"), 0);
 }
 
+/* The root tmpfs (half of memory, as Linux's rootfs) filled to the brim: ENOSPC, never a
+ * crash, and the space comes back with the file. */
+static void mount_fill_root(void)
+{
+	static unsigned char chunk[1 << 20];
+	struct statfs before, full, after;
+	memset(chunk, 0x5a, sizeof chunk);
+	kt_sys2(SYS_statfs, "/tmp", &before);
+	long fd = kt_sys3(SYS_open, "/tmp/fill-root", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	long total = 0, r;
+	while ((r = kt_sys3(SYS_write, fd, chunk, sizeof chunk)) > 0)
+		total += r;
+	kt_expect_err("tmpfs.fill-root-ENOSPC", r, ENOSPC);
+	kt_expect_true("tmpfs.fill-root-took-most-of-it",
+		       total >= (long)(before.f_bfree * 4096) * 9 / 10 && total >= (100L << 20),
+		       "at least 90% of the free blocks and 100 MiB");
+	kt_sys2(SYS_statfs, "/tmp", &full);
+	kt_expect_true("tmpfs.fill-root-statfs-full", full.f_bfree < before.f_bfree / 20,
+		       "almost no free blocks");
+	kt_expect_eq("tmpfs.fill-root-still-readable", kt_sys4(SYS_pread64, fd, chunk, 16, 4096), 16);
+	kt_sys1(SYS_close, fd);
+	kt_expect_eq("tmpfs.fill-root-unlink", kt_sys1(SYS_unlink, "/tmp/fill-root"), 0);
+	kt_sys2(SYS_statfs, "/tmp", &after);
+	kt_expect_true("tmpfs.fill-root-space-back", after.f_bfree + 16 >= before.f_bfree,
+		       "the free blocks of before");
+}
+
 void t_mount(void)
 {
 	kt_sys2(SYS_umount2, KM, MNT_DETACH);
@@ -201,5 +229,6 @@ void t_mount(void)
 	mount_errors();
 	mount_flags();
 	mount_bigfile();
+	mount_fill_root();
 	kt_expect_eq("mount.cleanup", kt_sys1(SYS_rmdir, KM), 0);
 }

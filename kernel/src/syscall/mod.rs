@@ -45,6 +45,8 @@ pub const PARTIAL: &[(&str, &str)] = &[
     ("fcntl", "record locks (F_GETLK/F_SETLK/F_SETLKW, F_OFD_*) are real, but F_SETLKW never detects a deadlock (no EDEADLK); leases, F_NOTIFY, F_SETOWN/F_SETSIG and seals are EINVAL"),
     ("mount", "new mounts of the registered types (tmpfs), MS_REMOUNT, MS_MOVE; propagation changes (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE) are accepted with nothing to propagate; MS_BIND is EINVAL; MS_NOEXEC and MS_NOSUID are kept and reported but execve does not check them yet; each file-system instance is mounted at most once"),
     ("umount2", "MNT_FORCE acts as a plain unmount"),
+    ("renameat2", "RENAME_WHITEOUT is EINVAL for root (Linux's tmpfs leaves a whiteout device) and EPERM for others"),
+    ("getcwd", "a cwd outside the process root (after chroot) is ENOENT where Linux prints \"(unreachable)\""),
     ("setuid", "capabilities are not modelled: effective uid 0 stands for CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN, CAP_MKNOD, CAP_SYS_CHROOT and CAP_DAC_READ_SEARCH, filesystem uid 0 for the file capabilities; no PR_SET_KEEPCAPS or securebits (same for the set*id and setgroups family)"),
     ("write", "writing to a set-user-ID or set-group-ID file does not clear those bits (Linux's file_remove_privs)"),
     ("open", "a FIFO opened O_RDONLY|O_NONBLOCK before any writer polls POLLHUP (Linux waits for a first writer before reporting it); O_DIRECT and O_SYNC are accepted and have nothing to do on tmpfs"),
