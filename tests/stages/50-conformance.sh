@@ -20,6 +20,7 @@
 # 4. run_on_keel: the same initrd on Keel (build/keel.elf), each program as PID 1; every run
 #    must pass, and the PASS/FAIL lines of both kernels are written side by side to
 #    $KEEL_BUILD/conformance/logs/side-by-side-NAME.txt.
+# Both kernels get 512 MiB (the tmpfs checks write and read back a 100 MiB file).
 # Environment: KEEL_BUILD (default /tmp/keel-build), KEEL_CACHE (kernel cache, default
 # ~/.cache/keel), KEEL_CONFORMANCE_TIMEOUT (seconds per QEMU run, default 180),
 # KEEL_PROCTESTS_TIMEOUT (seconds for the proctests runs, default 900: each of its 13 groups
@@ -46,7 +47,7 @@ failures=()
 run_on_linux() { # NAME INIT_PATH [TIMEOUT]
   local name=$1 init=$2 t=${3:-$timeout} rc=0
   echo "50-conformance: Linux run '$name' (rdinit=$init)"
-  tools/linux-referee.sh --quiet --timeout "$t" --log "$logs/linux-$name.log" \
+  tools/linux-referee.sh --quiet --mem 512M --timeout "$t" --log "$logs/linux-$name.log" \
     "$initrd" "$init" || rc=$?
   if [ $rc -ne 0 ]; then
     echo "50-conformance: Linux run '$name' FAILED (referee status $rc); log $logs/linux-$name.log, its tail:"
@@ -63,7 +64,7 @@ run_on_linux() { # NAME INIT_PATH [TIMEOUT]
 run_on_keel() { # NAME INIT_PATH [TIMEOUT]
   local name=$1 init=$2 t=${3:-$timeout} rc=0
   echo "50-conformance: Keel run '$name' (init=$init)"
-  python3 tools/qemu-run.py --quiet --kernel build/keel.elf --initrd "$initrd" \
+  python3 tools/qemu-run.py --quiet --mem 512M --kernel build/keel.elf --initrd "$initrd" \
     --append "keel.test init=$init keel_pid1_exit=1" --timeout "$t" \
     --log "$logs/keel-$name.log" --expect '^[0-9]+ passed, 0 failed' > "$logs/keel-$name.harness" 2>&1 || rc=$?
   if [ $rc -ne 0 ]; then

@@ -9,7 +9,7 @@ use keel_abi::{Errno, KResult};
 
 use crate::consts::{FileType, MAY_WRITE, S_IALLUGO, S_ISGID, S_ISUID};
 use crate::cred::{access, Cred};
-use crate::inode::{relatime_due, Inode, SetAttr, Timespec};
+use crate::inode::{Inode, SetAttr, Timespec};
 
 /// How `utimensat` changes one timestamp.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,8 +117,9 @@ impl Inode {
     }
 
     /// Sets a regular file's size (`truncate(2)`, `ftruncate(2)`, `O_TRUNC`): growth reads
-    /// back as zeros; mtime and ctime become now. No permission check (the caller's): EISDIR
-    /// for a directory, EINVAL for other non-regular files, EROFS, EFBIG beyond the size limit.
+    /// back as zeros; mtime and ctime become now, even when the size does not change (as on
+    /// Linux's tmpfs). No permission check (the caller's): EISDIR for a directory, EINVAL for
+    /// other non-regular files, EROFS, EFBIG beyond the size limit.
     pub fn truncate(&self, len: u64) -> KResult<()> {
         match self.file_type() {
             FileType::Regular => {}
@@ -137,7 +138,7 @@ impl Inode {
         })
     }
 
-    /// Records an access now by the relatime rule, if the mount updates access times
+    /// Records an access now, by the mount's atime rule (see [`crate::Superblock::atime_due`])
     /// (reading a directory; file systems record reads of their files themselves).
     pub fn touch_atime(&self) {
         let sb = self.superblock();
@@ -145,7 +146,7 @@ impl Inode {
             return;
         }
         let now = sb.now();
-        if relatime_due(&self.metadata(), now) {
+        if sb.atime_due(&self.metadata(), now, self.is_dir()) {
             let _ = self.ops().setattr(&SetAttr {
                 atime: Some(now),
                 ..SetAttr::default()

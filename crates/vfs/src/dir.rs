@@ -83,7 +83,11 @@ impl FileOps for DirFile {
         self.inode.metadata()
     }
 
+    /// A removed directory is ENOENT, as Linux's `iterate_dir`.
     fn getdents(&self, pos: &mut u64, buf: &mut [u8]) -> KResult<usize> {
+        if self.inode.is_dead() {
+            return Err(Errno::ENOENT);
+        }
         let mut used = 0;
         let mut full = false;
         self.inode
@@ -101,6 +105,7 @@ impl FileOps for DirFile {
         if used == 0 && full {
             return Err(Errno::EINVAL);
         }
+        self.inode.touch_atime();
         Ok(used)
     }
 }

@@ -75,6 +75,14 @@ impl Inner {
 /// Ids of fd tables (owners of POSIX record locks, as Linux's `files_struct`).
 static NEXT_TABLE_ID: AtomicU64 = AtomicU64::new(1);
 
+impl Drop for FdTable {
+    /// The last reference to a table (process exit) closes its files.
+    fn drop(&mut self) {
+        let slots = core::mem::take(&mut self.inner.get_mut().slots);
+        closed(self.id, slots.into_iter().flatten().map(|s| s.file));
+    }
+}
+
 /// A file descriptor table.
 pub struct FdTable {
     id: u64,
@@ -83,8 +91,12 @@ pub struct FdTable {
 
 /// Drops files taken out of a table (after its lock is released): a POSIX lock owner closing
 /// any descriptor of a file loses all its record locks on it, as POSIX says.
+/// `O_PATH` descriptors are not files for this (Linux's `filp_close` skips them).
 fn closed(table: u64, files: impl IntoIterator<Item = Arc<OpenFile>>) {
     for f in files {
+        if f.is_path() {
+            continue;
+        }
         if let Some(i) = f.inode() {
             if i.has_record_locks() {
                 i.release_locks(LockOwner::Posix(table));

@@ -163,10 +163,19 @@ impl Superblock {
     }
 
     /// Whether access times are updated at all (not `MS_NOATIME`, and for directories not
-    /// `MS_NODIRATIME`).
+    /// `MS_NODIRATIME`; never on a read-only mount).
     pub fn updates_atime(&self, dir: bool) -> bool {
         let f = self.flags();
         f & MS_NOATIME == 0 && !(dir && f & MS_NODIRATIME != 0) && f & MS_RDONLY == 0
+    }
+
+    /// Whether an access now to an inode with `m` records the time (Linux's
+    /// `atime_needs_update`): the relatime rule on a `relatime` mount, always otherwise (the
+    /// root file system, like Linux's rootfs, is mounted without relatime).
+    pub fn atime_due(&self, m: &crate::Metadata, now: Timespec, dir: bool) -> bool {
+        self.updates_atime(dir)
+            && (self.flags() & MS_RELATIME == 0 || crate::inode::relatime_due(m, now))
+            && m.atime != now
     }
 
     /// Whether device nodes may be opened (not `MS_NODEV`).

@@ -57,6 +57,9 @@ impl Vfs {
     ) -> Vfs {
         let tmpfs = Arc::new(TmpfsType::new(clock, config));
         let root = tmpfs.instance(config, 0o755, 0, 0);
+        // Like Linux's rootfs, the root is mounted without relatime: every read records the
+        // access time.
+        root.superblock().set_flags(0);
         let mounts = alloc::vec![Mount {
             root: root.clone(),
             mountpoint: None,

@@ -5,7 +5,7 @@
 use alloc::sync::Arc;
 
 use keel_abi::{Errno, KResult};
-use keel_vfs::{major, minor, DeviceKind, DeviceRegistry, FileOps};
+use keel_vfs::{major, minor, DeviceKind, DeviceRegistry, FileOps, Inode};
 
 pub(super) struct Devices;
 
@@ -26,6 +26,10 @@ impl DeviceRegistry for Devices {
             (1, 8) | (1, 9) => Arc::new(MemDev::Random),
             _ => return Err(Errno::ENXIO),
         })
+    }
+
+    fn open_fifo(&self, inode: &Arc<Inode>, flags: u32) -> KResult<Arc<dyn FileOps>> {
+        super::fifo::open_fifo(inode, flags)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The file-system layer: one `keel_vfs::Vfs` (a tmpfs root) unpacked from the initrd at boot,
-//! the device registry behind `/dev`, pipes, and the glue that makes open files block.
+//! The file-system layer: one `keel_vfs::Vfs` (a tmpfs root, other file systems mounted on it)
+//! unpacked from the initrd at boot, the device registry behind `/dev`, pipes, and the glue
+//! that makes open files block.
 //!
 //! The VFS crate never blocks: an operation that would wait returns EAGAIN. The kernel waits
 //! for the file's own readiness ([`readiness`]: each pollable file owns one), then retries;
@@ -8,6 +9,7 @@
 
 mod devices;
 pub mod eventfd;
+mod fifo;
 mod initrd;
 pub mod pipe;
 pub mod poll;
@@ -25,6 +27,9 @@ use spin::Once;
 pub use initrd::unpack_initrd;
 
 static VFS: Once<Vfs> = Once::new();
+
+/// Free frames below which tmpfs takes no new page (8 MiB).
+const TMPFS_FLOOR_FRAMES: usize = 2048;
 
 /// The namespace.
 pub fn vfs() -> &'static Vfs {
@@ -49,6 +54,11 @@ pub fn init() {
             max_file_size: i64::MAX as u64, // MAX_LFS_FILESIZE: files may be sparse
         };
         let vfs = Vfs::new(config, clock, Arc::new(devices::Devices));
+        // A tmpfs page comes from the kernel heap: stop at a floor above the kernel's own
+        // reserve, so a full tmpfs answers ENOSPC instead of starving the kernel.
+        vfs.set_memory_guard(Arc::new(|| {
+            crate::mm::frames::free_frames() > TMPFS_FLOOR_FRAMES
+        }));
         // A tmpfs root without a mode option is 1777, as Linux's rootfs is; an initrd entry
         // for "." overrides it.
         let _ = vfs.root().chmod(&keel_vfs::Cred::root(), 0o1777);

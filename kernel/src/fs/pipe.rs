@@ -140,6 +140,44 @@ pub fn new_pipe() -> (Arc<dyn FileOps>, Arc<dyn FileOps>) {
     )
 }
 
+/// A pipe with no ends yet, for a FIFO inode (see `fifo.rs`): ends are added with
+/// [`open_fifo_end`].
+pub fn new_fifo() -> Arc<Pipe> {
+    Arc::new(Pipe {
+        state: SpinLock::new(State {
+            buf: VecDeque::new(),
+            capacity: DEFAULT_SIZE,
+            readers: 0,
+            writers: 0,
+        }),
+        ready: Readiness::new(),
+        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+    })
+}
+
+/// A new read (`write` false) or write end of a FIFO's pipe; the other side is told.
+pub fn open_fifo_end(p: &Arc<Pipe>, write: bool) -> Arc<dyn FileOps> {
+    {
+        let mut s = p.state.lock();
+        if write {
+            s.writers += 1;
+        } else {
+            s.readers += 1;
+        }
+    }
+    p.ready.notify(POLLIN | POLLOUT);
+    Arc::new(End {
+        pipe: p.clone(),
+        side: if write { Side::Write } else { Side::Read },
+    })
+}
+
+/// The number of (readers, writers) of a pipe.
+pub fn fifo_peers(p: &Pipe) -> (usize, usize) {
+    let s = p.state.lock();
+    (s.readers, s.writers)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
     Read,

@@ -1,5 +1,5 @@
 //! The open regular tmpfs file: reads and writes go straight to the inode's pages; reads
-//! update the access time by the relatime rule unless the mount or `O_NOATIME` says not to.
+//! update the access time by the mount's rule unless `O_NOATIME` says not to.
 //!
 //! Locking: each call takes the inode's lock once, inside the `OpenFile::pos` lock.
 
@@ -31,8 +31,8 @@ impl RegularFile {
 impl FileOps for RegularFile {
     fn read(&self, pos: &mut u64, buf: &mut [u8], flags: u32) -> KResult<usize> {
         let sb = self.inode.superblock();
-        let atime = (flags & O_NOATIME == 0 && sb.updates_atime(false)).then(|| sb.now());
-        let n = self.node()?.read(*pos, buf, atime)?;
+        let atime = (flags & O_NOATIME == 0 && sb.updates_atime(false)).then(|| sb.clone());
+        let n = self.node()?.read(*pos, buf, atime.as_deref())?;
         *pos = pos.saturating_add(n as u64);
         Ok(n)
     }

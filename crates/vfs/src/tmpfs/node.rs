@@ -19,7 +19,8 @@ use super::Tmpfs;
 use crate::consts::{dtype_of_mode, FileType, RENAME_EXCHANGE, S_IALLUGO, S_IFDIR};
 use crate::dir::{DirEntry, DirFile, FIRST_COOKIE};
 use crate::file::FileOps;
-use crate::inode::{relatime_due, Inode, InodeOps, Metadata, NewNode, SetAttr, Timespec};
+use crate::fs::Superblock;
+use crate::inode::{Inode, InodeOps, Metadata, NewNode, SetAttr, Timespec};
 
 /// Content of an inode, by type.
 pub(super) enum Body {
@@ -115,17 +116,23 @@ impl TmpfsNode {
         }
     }
 
-    /// Reads for an open file; `atime` is the time to record by the relatime rule, if the
-    /// mount and the open flags allow it.
-    pub(super) fn read(&self, off: u64, buf: &mut [u8], atime: Option<Timespec>) -> KResult<usize> {
+    /// Reads for an open file; `atime` is the superblock whose rule decides whether the
+    /// access time is recorded (`None`: it is not, as for `O_NOATIME`).
+    pub(super) fn read(
+        &self,
+        off: u64,
+        buf: &mut [u8],
+        atime: Option<&Superblock>,
+    ) -> KResult<usize> {
         let mut st = self.lock();
         let n = match &st.body {
             Body::Regular(data) => data.read(off, buf),
             Body::Dir(_) => return Err(Errno::EISDIR),
             _ => return Err(Errno::EINVAL),
         };
-        if let Some(now) = atime {
-            if relatime_due(&st.meta, now) {
+        if let Some(sb) = atime {
+            let now = self.fs.now();
+            if sb.atime_due(&st.meta, now, false) {
                 st.meta.atime = now;
             }
         }
