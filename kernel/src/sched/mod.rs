@@ -88,9 +88,13 @@ pub fn spawn_thread(t: Arc<Thread>) {
     make_runnable(t);
 }
 
+/// Queues `t`. The running thread keeps the CPU until it blocks or its slice ends (no
+/// wake-up preemption): a forked child runs after its parent returns from fork and a woken
+/// thread after the waker's slice, which is the order Linux's scheduler gives in practice and
+/// what shells' job bookkeeping has come to expect (ash prints "Terminated" for a job killed
+/// just before `wait` only if the job dies after `wait` begins).
 fn make_runnable(t: Arc<Thread>) {
     SCHED.lock().run_queue.push_back(t);
-    NEED_RESCHED.store(true, Ordering::Relaxed);
 }
 
 /// Makes a blocked thread runnable again; no effect on threads that are not blocked. Safe to

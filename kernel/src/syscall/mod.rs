@@ -92,6 +92,14 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let a = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
+    // The calls that never return are made before a `Caller` (which holds a reference to the
+    // thread on this stack frame) exists: a frame that is never unwound would keep the thread,
+    // its stack and its process alive forever.
+    match n as usize {
+        nr::EXIT => proc::sys_exit(a[0] as i32),
+        nr::EXIT_GROUP => proc::sys_exit_group(a[0] as i32),
+        _ => {}
+    }
     let c = Caller {
         thread: crate::sched::current(),
         user_rsp: frame.rsp,
@@ -176,7 +184,6 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::FORK => proc::sys_fork(c, frame),
         nr::VFORK => proc::sys_vfork(c, frame),
         nr::EXECVE => proc::sys_execve(c, a[0], a[1], a[2], frame),
-        nr::EXIT => proc::sys_exit(c, i(a[0])),
         nr::WAIT4 => proc::sys_wait4(c, i(a[0]), a[1], a[2] as u32, a[3]),
         nr::KILL => proc::sys_kill(c, i(a[0]), i(a[1])),
         nr::UNAME => proc::sys_uname(a[0]),
@@ -266,7 +273,6 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::CLOCK_GETTIME => time::sys_clock_gettime(c, i(a[0]), a[1]),
         nr::CLOCK_GETRES => time::sys_clock_getres(c, i(a[0]), a[1]),
         nr::CLOCK_NANOSLEEP => time::sys_clock_nanosleep(c, i(a[0]), i(a[1]), a[2], a[3]),
-        nr::EXIT_GROUP => proc::sys_exit_group(c, i(a[0])),
         nr::EPOLL_CREATE => poll::sys_epoll_create(c, i(a[0])),
         nr::EPOLL_WAIT => poll::sys_epoll_pwait(c, i(a[0]), a[1], i(a[2]), i(a[3]), 0, 8),
         nr::EPOLL_CTL => poll::sys_epoll_ctl(c, i(a[0]), i(a[1]), i(a[2]), a[3]),

@@ -15,11 +15,11 @@ use crate::mm::usercopy::{copy_from_user, copy_to_user, read_cstr, read_cstr_arr
 /// Linux's limit on argv + envp.
 const ARG_MAX: usize = 2 << 20;
 
-pub fn sys_exit(_c: &Caller, code: i32) -> KResult<usize> {
+pub fn sys_exit(code: i32) -> ! {
     crate::proc::exit::exit_thread((code & 0xff) << 8)
 }
 
-pub fn sys_exit_group(_c: &Caller, code: i32) -> KResult<usize> {
+pub fn sys_exit_group(code: i32) -> ! {
     crate::proc::exit::exit_group((code & 0xff) << 8)
 }
 
