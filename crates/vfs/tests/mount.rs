@@ -304,3 +304,24 @@ fn the_memory_guard_and_the_inode_limit_answer_enospc() {
     v.unlink(&ctx, b"/few/a").unwrap();
     v.mkdir(&ctx, b"/few/d", 0o755, 0).unwrap();
 }
+
+#[test]
+fn the_root_mount_is_listed_like_linuxs_rootfs() {
+    let v = vfs();
+    let info = v.mounts(v.root());
+    assert_eq!(info.len(), 1);
+    assert_eq!(
+        (
+            info[0].source.as_slice(),
+            info[0].path.as_slice(),
+            info[0].fstype.as_str()
+        ),
+        (&b"rootfs"[..], &b"/"[..], "rootfs")
+    );
+    assert_eq!(info[0].options(), "rw,size=1024k,nr_inodes=256");
+    assert_eq!(
+        v.superblock().statfs().f_flags,
+        0x20,
+        "ST_VALID only: the root is not relatime"
+    );
+}
