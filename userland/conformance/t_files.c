@@ -199,6 +199,8 @@ static void files_rename(void)
 		      EEXIST);
 	kt_expect_err("files.renameat2-bad-flags-EINVAL",
 		      kt_sys5(SYS_renameat2, AT_FDCWD, KF "/n1", AT_FDCWD, KF "/n2", 0x40), EINVAL);
+	kt_expect_err("files.renameat2-bad-flags-before-EFAULT",
+		      kt_sys5(SYS_renameat2, AT_FDCWD, 8, AT_FDCWD, 8, 0x40), EINVAL);
 	kt_expect_err("files.renameat2-exchange-noreplace-EINVAL",
 		      kt_sys5(SYS_renameat2, AT_FDCWD, KF "/n1", AT_FDCWD, KF "/n2",
 			      RENAME_EXCHANGE | RENAME_NOREPLACE), EINVAL);
@@ -255,8 +257,22 @@ static void files_links(void)
 			       (st.st_mode & 0777) == 0777, "a 0777 link of size 2");
 	kt_expect_err("files.symlink-exists-EEXIST", kt_sys2(SYS_symlink, "x", KF "/s1"), EEXIST);
 	kt_expect_err("files.symlink-empty-target-ENOENT", kt_sys2(SYS_symlink, "", KF "/s2"), ENOENT);
+	kt_expect_err("files.symlink-empty-target-before-EEXIST", kt_sys2(SYS_symlink, "", KF "/s1"),
+		      ENOENT);
 	kt_expect_eq("files.symlinkat", kt_sys3(SYS_symlinkat, "/nowhere", AT_FDCWD, KF "/dangle"), 0);
 	kt_expect_eq("files.symlink-dangling-lstat-ok", files_stat(KF "/dangle", &st), 0);
+	kt_sys2(SYS_symlink, "/tmp", KF "/to-tmp");
+	kt_expect_err("files.unlink-symlink-to-dir-slash-ENOTDIR", kt_sys1(SYS_unlink, KF "/to-tmp/"),
+		      ENOTDIR);
+	kt_expect_err("files.rmdir-symlink-to-dir-slash-ENOTDIR", kt_sys1(SYS_rmdir, KF "/to-tmp/"),
+		      ENOTDIR);
+	kt_expect_err("files.mkdir-dangling-slash-EEXIST", kt_sys2(SYS_mkdir, KF "/dangle/", 0755),
+		      EEXIST);
+	kt_expect_err("files.unlink-dangling-slash-ENOTDIR", kt_sys1(SYS_unlink, KF "/dangle/"),
+		      ENOTDIR);
+	kt_expect_eq("files.stat-symlink-to-dir-slash-follows",
+		     (kt_sys4(SYS_newfstatat, AT_FDCWD, KF "/to-tmp/", &st, AT_SYMLINK_NOFOLLOW),
+		      S_ISDIR(st.st_mode)), 1);
 	kt_expect_err("files.open-creat-excl-dangling-EEXIST",
 		      kt_sys3(SYS_open, KF "/dangle", O_CREAT | O_EXCL | O_WRONLY, 0600), EEXIST);
 

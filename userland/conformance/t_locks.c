@@ -110,6 +110,8 @@ static void locks_fifo(void)
 	kt_expect_err("mknod.symlink-EINVAL", kt_sys4(SYS_mknodat, dfd, "l", S_IFLNK | 0700, 0),
 		      EINVAL);
 	kt_expect_err("mknod.bad-type-EINVAL", kt_sys4(SYS_mknodat, dfd, "b", 0170000, 0), EINVAL);
+	kt_expect_err("mknod.dir-before-bad-pointer-EPERM", kt_sys3(SYS_mknod, 8, S_IFDIR | 0700, 0),
+		      EPERM);
 	kt_expect_err("mknod.dir-before-path-EPERM",
 		      kt_sys4(SYS_mknodat, dfd, "none/x", S_IFDIR | 0700, 0), EPERM);
 	kt_expect_err("mknod.missing-parent-ENOENT",

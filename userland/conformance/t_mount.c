@@ -100,6 +100,26 @@ static void mount_errors(void)
 	kt_sys1(SYS_unlink, KM "/file");
 }
 
+/* nr_inodes: the root counts, and ENOSPC when they are used up. */
+static void mount_inodes(void)
+{
+	struct statfs sf;
+	kt_expect_eq("mount.nr-inodes", mnt_tmpfs(KM, 0, "nr_inodes=3"), 0);
+	kt_sys2(SYS_statfs, KM, &sf);
+	kt_expect_true("mount.nr-inodes-statfs", sf.f_files == 3 && sf.f_ffree == 2,
+		       "3 inodes, 2 free (the root is one)");
+	kt_expect_eq("mount.nr-inodes-file", kt_sys2(SYS_mkdir, KM "/a", 0755), 0);
+	kt_expect_eq("mount.nr-inodes-symlink", kt_sys2(SYS_symlink, "x", KM "/b"), 0);
+	kt_expect_err("mount.nr-inodes-exhausted-ENOSPC",
+		      kt_sys3(SYS_open, KM "/c", O_CREAT | O_WRONLY, 0644), ENOSPC);
+	kt_expect_err("mount.nr-inodes-hard-link-counts-ENOSPC", kt_sys2(SYS_link, KM "/b", KM "/b2"),
+		      ENOSPC);
+	kt_sys1(SYS_unlink, KM "/b");
+	kt_expect_eq("mount.nr-inodes-freed-by-unlink",
+		     kt_sys3(SYS_mknod, KM "/c", S_IFIFO | 0600, 0), 0);
+	kt_expect_eq("mount.nr-inodes-umount", kt_sys2(SYS_umount2, KM, 0), 0);
+}
+
 static void mount_flags(void)
 {
 	struct statfs sf;
@@ -227,6 +247,7 @@ void t_mount(void)
 	}
 	mount_basics();
 	mount_errors();
+	mount_inodes();
 	mount_flags();
 	mount_bigfile();
 	mount_fill_root();

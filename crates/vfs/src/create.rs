@@ -208,7 +208,7 @@ impl Inode {
 
 /// Linux's `may_mknod`: the mode `mknod` creates (type 0 is a regular file), EPERM for a
 /// directory, EINVAL for a symlink or an unknown type.
-pub(crate) fn check_mknod_mode(mode: u32) -> KResult<u32> {
+pub fn check_mknod_mode(mode: u32) -> KResult<u32> {
     let mode = if mode & S_IFMT == 0 {
         mode | S_IFREG
     } else {

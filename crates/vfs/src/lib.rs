@@ -97,6 +97,7 @@ mod vfs;
 
 pub use attr::SetTime;
 pub use consts::{major, makedev, minor, new_encode_dev, FileType};
+pub use create::check_mknod_mode;
 pub use cred::{access, Cred};
 pub use dir::{DirEntry, DirFile, FIRST_COOKIE};
 pub use fdtable::{FdTable, DEFAULT_NOFILE, NR_OPEN};
@@ -111,6 +112,7 @@ pub use locks::{FlockOp, LockOwner, LockRange, RecordLock};
 pub use mount::MountInfo;
 pub use open::{DeviceKind, DeviceRegistry, NoDevices};
 pub use path::{lookup, lookup_parent, resolve, LookupCtx, Resolved};
+pub use rename::check_rename_flags;
 pub use tmpfs::{RegularFile, TmpfsConfig};
 pub use vfs::Vfs;
 

@@ -82,6 +82,17 @@ fn push_components(stack: &mut Vec<Vec<u8>>, path: &[u8]) {
 /// Walks `path` to its final component; follows a final symlink when `follow_final` is set.
 /// A missing final component is not an error here (`inode` is `None`).
 pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<Resolved> {
+    walk(ctx, path, follow_final, true)
+}
+
+/// The walk; `slash_follows` says whether a trailing slash makes the final symlink followed
+/// (lookups: yes; Linux's `filename_parentat` for create and remove: no).
+fn walk(
+    ctx: &LookupCtx<'_>,
+    path: &[u8],
+    follow_final: bool,
+    slash_follows: bool,
+) -> KResult<Resolved> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -141,7 +152,9 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
             }
             Err(e) => return Err(e),
         };
-        if child.file_type() == FileType::Symlink && (!last || follow_final || must_be_dir) {
+        if child.file_type() == FileType::Symlink
+            && (!last || follow_final || (must_be_dir && slash_follows))
+        {
             if budget == 0 {
                 return Err(Errno::ELOOP);
             }
@@ -216,9 +229,10 @@ pub fn lookup(ctx: &LookupCtx<'_>, path: &[u8], follow: bool) -> KResult<Arc<Ino
     resolve(ctx, path, follow)?.into_inode()
 }
 
-/// Walks to the directory holding the final component without following a final symlink
-/// (create, unlink, mkdir, rename, link, symlink). The final component may be missing; the
-/// caller decides what `.`, `..` and an empty name mean for its operation.
+/// Walks to the directory holding the final component without following a final symlink,
+/// even with a trailing slash (create, unlink, mkdir, rename, link, symlink: the `inode` of a
+/// symlink named `link/` is the symlink, with `must_be_dir` set). The final component may be
+/// missing; the caller decides what `.`, `..` and an empty name mean for its operation.
 pub fn lookup_parent(ctx: &LookupCtx<'_>, path: &[u8]) -> KResult<Resolved> {
-    resolve(ctx, path, false)
+    walk(ctx, path, false, false)
 }

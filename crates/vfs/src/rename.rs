@@ -23,7 +23,7 @@ use crate::remove::may_delete;
 /// Checks `renameat2`'s flags: EINVAL for unknown ones or `RENAME_EXCHANGE` with another,
 /// EPERM for `RENAME_WHITEOUT` without privilege, EINVAL for a whiteout by root (no file system
 /// here supports whiteouts).
-pub(crate) fn check_rename_flags(flags: u32, cred: &Cred) -> KResult<()> {
+pub fn check_rename_flags(flags: u32, cred: &Cred) -> KResult<()> {
     if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0
         || (flags & RENAME_EXCHANGE != 0 && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) != 0)
     {

@@ -60,6 +60,10 @@ impl Vfs {
         // Like Linux's rootfs, the root is mounted without relatime: every read records the
         // access time.
         root.superblock().set_flags(0);
+        if let Some(fs) = root.superblock().fs_as::<crate::tmpfs::Tmpfs>() {
+            // Mounted without options, as Linux's rootfs (its mode is the initrd's business).
+            fs.set_root_options(0o1777, 0, 0);
+        }
         let mounts = alloc::vec![Mount {
             root: root.clone(),
             mountpoint: None,

@@ -263,3 +263,65 @@ fn getcwd_paths_cross_mounts() {
     let none: Arc<Inode> = dir(&v, "/other");
     assert_eq!(v.path_of(&m, &none).err(), Some(Errno::ENOENT), "outside");
 }
+
+#[test]
+fn the_memory_guard_and_the_inode_limit_answer_enospc() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let v = vfs();
+    let allow = Arc::new(AtomicBool::new(true));
+    let a = allow.clone();
+    v.set_memory_guard(Arc::new(move || a.load(Ordering::SeqCst)));
+    let f = open(&v, "/f", O_RDWR | O_CREAT).unwrap();
+    assert_eq!(f.write(&[1u8; 4096]).unwrap(), 4096);
+    allow.store(false, Ordering::SeqCst);
+    assert_eq!(
+        f.write(b"more").err(),
+        Some(Errno::ENOSPC),
+        "a new page is refused when memory is low"
+    );
+    assert_eq!(
+        f.pwrite(0, b"in place").unwrap(),
+        8,
+        "existing pages are fine"
+    );
+    allow.store(true, Ordering::SeqCst);
+
+    dir(&v, "/few");
+    mount(&v, "/few", "nr_inodes=2").unwrap();
+    let c = root();
+    let ctx = v.ctx(&c);
+    v.symlink(&ctx, b"x", b"/few/a").unwrap();
+    assert_eq!(
+        v.mkdir(&ctx, b"/few/d", 0o755, 0).err(),
+        Some(Errno::ENOSPC),
+        "the root and one symlink use both inodes"
+    );
+    assert_eq!(
+        v.link(&ctx, b"/few/a", &ctx, b"/few/b", false).err(),
+        Some(Errno::ENOSPC),
+        "a hard link counts as an inode on tmpfs"
+    );
+    v.unlink(&ctx, b"/few/a").unwrap();
+    v.mkdir(&ctx, b"/few/d", 0o755, 0).unwrap();
+}
+
+#[test]
+fn the_root_mount_is_listed_like_linuxs_rootfs() {
+    let v = vfs();
+    let info = v.mounts(v.root());
+    assert_eq!(info.len(), 1);
+    assert_eq!(
+        (
+            info[0].source.as_slice(),
+            info[0].path.as_slice(),
+            info[0].fstype.as_str()
+        ),
+        (&b"rootfs"[..], &b"/"[..], "rootfs")
+    );
+    assert_eq!(info[0].options(), "rw,size=1024k,nr_inodes=256");
+    assert_eq!(
+        v.superblock().statfs().f_flags,
+        0x20,
+        "ST_VALID only: the root is not relatime"
+    );
+}

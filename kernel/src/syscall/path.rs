@@ -63,6 +63,8 @@ pub fn sys_mkdirat(c: &Caller, dirfd: i32, path: u64, mode: u32) -> KResult<usiz
 
 /// `mknodat(2)`: `dev` is the 32-bit `new_encode_dev` value the system call takes.
 pub fn sys_mknodat(c: &Caller, dirfd: i32, path: u64, mode: u32, dev: u32) -> KResult<usize> {
+    // Linux's may_mknod comes before the path is even looked at.
+    keel_vfs::check_mknod_mode(mode)?;
     let p = path_arg(path)?;
     let major = (dev & 0xfff00) >> 8;
     let minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
@@ -95,6 +97,7 @@ pub fn sys_renameat2(
     new: u64,
     flags: u32,
 ) -> KResult<usize> {
+    keel_vfs::check_rename_flags(flags, &fs_cred(c))?;
     let old = path_arg(old)?;
     let new = path_arg(new)?;
     with_ctx(c, olddfd, &old, |octx| {
@@ -138,6 +141,9 @@ pub fn sys_linkat(
 
 pub fn sys_symlinkat(c: &Caller, target: u64, newdfd: i32, path: u64) -> KResult<usize> {
     let t = read_cstr(target, keel_vfs::consts::PATH_MAX - 1)?;
+    if t.is_empty() {
+        return Err(Errno::ENOENT); // Linux's getname refuses an empty target first
+    }
     let p = path_arg(path)?;
     with_ctx(c, newdfd, &p, |ctx| vfs().symlink(ctx, &t, &p))?;
     Ok(0)

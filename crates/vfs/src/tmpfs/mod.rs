@@ -111,6 +111,11 @@ impl Tmpfs {
             .map_err(|_| Errno::ENOSPC)
     }
 
+    /// What `/proc/mounts` says the root was mounted with (mode, uid, gid).
+    pub(crate) fn set_root_options(&self, mode: u32, uid: u32, gid: u32) {
+        *self.root_attrs.lock() = (mode, uid, gid);
+    }
+
     pub(crate) fn set_guard(&self, guard: MemoryGuard) {
         *self.guard.lock() = Some(guard);
     }

@@ -341,16 +341,28 @@ impl InodeOps for TmpfsNode {
         self.make(dir, node, 0)
     }
 
+    /// Every extra name counts against the inode limit, as in Linux's `shmem_link` (the
+    /// first name of an `O_TMPFILE` file was counted when it was made).
     fn link(&self, dir: &Arc<Inode>, name: &[u8], target: &Arc<Inode>) -> KResult<()> {
         let t = node_of(target)?;
         let now = dir.superblock().now();
-        self.change_dir(now, |d, _| {
+        let extra = t.lock().meta.nlink > 0;
+        if extra {
+            self.fs.reserve_inode()?;
+        }
+        let added = self.change_dir(now, |d, _| {
             if d.get(name).is_some() {
                 return Err(Errno::EEXIST);
             }
             d.insert(name, target.clone());
             Ok(())
-        })?;
+        });
+        if let Err(e) = added {
+            if extra {
+                self.fs.release_inode();
+            }
+            return Err(e);
+        }
         t.add_nlink(1, Some(now));
         Ok(())
     }
@@ -458,9 +470,13 @@ impl InodeOps for TmpfsNode {
     }
 }
 
-/// Drops one link of a removed name (all of a directory's: `.` and its name).
+/// Drops one link of a removed name (all of a directory's: `.` and its name); a name that
+/// was an extra link gives its inode count back (Linux's `shmem_unlink`).
 fn drop_links(v: &TmpfsNode, is_dir: bool, now: Timespec) {
     let mut st = v.lock();
+    if !is_dir && st.meta.nlink > 1 {
+        v.fs.release_inode();
+    }
     st.meta.nlink = if is_dir {
         0
     } else {
