@@ -60,6 +60,7 @@ pod!(
     keel_abi::uio::IoVec,
     keel_abi::resource::Rusage
 );
+pod!(keel_abi::mount::StatFs, keel_abi::fcntl::Flock);
 // SAFETY: arrays of Pod values are Pod.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 

@@ -665,65 +665,33 @@ pub fn sys_fsync(c: &Caller, fd: i32) -> KResult<usize> {
     Ok(0)
 }
 
-/// The kernel's `struct statfs` on x86_64 (120 bytes).
-#[derive(Clone, Copy, Default)]
-#[repr(C)]
-pub struct StatFs {
-    f_type: i64,
-    f_bsize: i64,
-    f_blocks: u64,
-    f_bfree: u64,
-    f_bavail: u64,
-    f_files: u64,
-    f_ffree: u64,
-    f_fsid: [i32; 2],
-    f_namelen: i64,
-    f_frsize: i64,
-    f_flags: i64,
-    f_spare: [i64; 4],
-}
-const _: () = assert!(core::mem::size_of::<StatFs>() == 120);
-// SAFETY: integers only, no padding.
-unsafe impl crate::mm::usercopy::Pod for StatFs {}
-
-/// statfs for the one file system, the root tmpfs: blocks from its content budget, inodes
-/// unlimited as far as anyone can tell (Linux's tmpfs default is one per page of RAM).
-fn root_statfs() -> StatFs {
-    const TMPFS_MAGIC: i64 = 0x0102_1994;
-    const ST_RELATIME: i64 = 0x1000;
-    let sb = crate::fs::vfs().superblock();
-    let blocks = sb.max_bytes() / 4096;
-    let free = blocks.saturating_sub(sb.used_bytes().div_ceil(4096));
-    let inodes = crate::mm::frames::total_frames() as u64 / 2;
-    StatFs {
-        f_type: TMPFS_MAGIC,
-        f_bsize: 4096,
-        f_blocks: blocks,
-        f_bfree: free,
-        f_bavail: free,
-        f_files: inodes,
-        f_ffree: inodes,
-        f_fsid: [
-            keel_vfs::minor(sb.dev()) as i32,
-            keel_vfs::major(sb.dev()) as i32,
-        ],
-        f_namelen: 255,
-        f_frsize: 4096,
-        f_flags: ST_RELATIME,
-        ..Default::default()
-    }
+/// The kernel's `struct statfs`, as the file system of `inode` answers it.
+fn statfs_of(inode: &Inode) -> keel_abi::mount::StatFs {
+    inode.superblock().statfs()
 }
 
 pub fn sys_statfs(c: &Caller, path: u64, buf: u64) -> KResult<usize> {
     let path = path_arg(path)?;
-    with_ctx(c, AT_FDCWD, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
-    UserPtr::<StatFs>::new(buf).write(root_statfs())?;
+    let inode = with_ctx(c, AT_FDCWD, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
+    UserPtr::<keel_abi::mount::StatFs>::new(buf).write(statfs_of(&inode))?;
     Ok(0)
 }
 
 pub fn sys_fstatfs(c: &Caller, fd: i32, buf: u64) -> KResult<usize> {
-    file(c, fd)?;
-    UserPtr::<StatFs>::new(buf).write(root_statfs())?;
+    let f = file(c, fd)?;
+    let s = match f.inode() {
+        Some(i) => statfs_of(i),
+        // Pipes and sockets: Linux reports their pseudo file systems.
+        None => keel_abi::mount::StatFs {
+            f_type: 0x5049_5045, // PIPEFS_MAGIC
+            f_bsize: 4096,
+            f_namelen: 255,
+            f_frsize: 4096,
+            f_flags: 0x20,
+            ..Default::default()
+        },
+    };
+    UserPtr::<keel_abi::mount::StatFs>::new(buf).write(s)?;
     Ok(0)
 }
 
