@@ -204,7 +204,7 @@ impl Task {
         let n = parse_number(name).ok_or(Errno::ENOENT)?;
         match dir {
             Entry::Fd | Entry::Fdinfo => {
-                p.fds().get(n as i32)?;
+                p.fds().get(n as i32).map_err(|_| Errno::ENOENT)?;
                 Ok(if dir == Entry::Fd {
                     Kind::Fd(self, n)
                 } else {
@@ -330,7 +330,7 @@ pub fn comm_of(p: &Process, thread: Option<&Arc<Thread>>) -> Vec<u8> {
 }
 
 /// `/proc/PID/comm`: the name and a newline; a thread of the same process may write a new
-/// name (cut to 15 bytes), others get EINVAL, as Linux's `comm_write`.
+/// name (the bytes as written, cut to 15), others get EINVAL, as Linux's `comm_write`.
 struct Comm {
     task: Task,
 }
@@ -348,9 +348,9 @@ impl FileOps for Comm {
         if caller().is_none_or(|me| me.pid != p.pid) {
             return Err(Errno::EINVAL);
         }
+        // Linux keeps the bytes as written, a newline too, up to a NUL or 15 bytes.
         let t = self.task.thread(&p).ok_or(Errno::ESRCH)?;
-        let len = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
-        t.set_name(&buf[..len.min(15)]);
+        t.set_name(buf);
         Ok(buf.len())
     }
 
