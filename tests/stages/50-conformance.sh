@@ -16,6 +16,7 @@
 #      rdinit=/usr/lib/keel-tests/proctests    fork, exec, wait, signals, pipes, poll/epoll,
 #                                              threads, futex, limits (the reaper of orphans too)
 #      rdinit=/usr/lib/keel-tests/rust-threads Rust std threads, sync and std::process
+#      rdinit=/usr/lib/keel-tests/procfs       /proc, devtmpfs and devpts in Linux's formats
 #    each must reach its `N passed, 0 failed` line (a panic, triple fault or timeout fails);
 # 4. run_on_keel: the same initrd on Keel (build/keel.elf), each program as PID 1; every run
 #    must pass, and the PASS/FAIL lines of both kernels are written side by side to
@@ -87,12 +88,14 @@ run_on_linux hello-pid1 /usr/lib/keel-tests/hello
 run_on_linux badptr-pid1 /usr/lib/keel-tests/badptr
 run_on_linux proctests-pid1 /usr/lib/keel-tests/proctests "$proctests_timeout"
 run_on_linux rust-threads-pid1 /usr/lib/keel-tests/rust-threads
+run_on_linux procfs-pid1 /usr/lib/keel-tests/procfs
 
 # proctests and rust-threads need fork, signals, pipes and threads: on Keel they fail until the
 # process layer lands (their Linux runs above are what proves the tests themselves).
 for pair in conformance-pid1:/usr/lib/keel-tests/conformance rust-probe-pid1:/usr/lib/keel-tests/rust-probe \
             hello-pid1:/usr/lib/keel-tests/hello badptr-pid1:/usr/lib/keel-tests/badptr \
-            proctests-pid1:/usr/lib/keel-tests/proctests rust-threads-pid1:/usr/lib/keel-tests/rust-threads; do
+            proctests-pid1:/usr/lib/keel-tests/proctests rust-threads-pid1:/usr/lib/keel-tests/rust-threads \
+            procfs-pid1:/usr/lib/keel-tests/procfs; do
   t=$timeout
   [ "${pair%%:*}" = proctests-pid1 ] && t=$proctests_timeout
   rc=0; run_on_keel "${pair%%:*}" "${pair#*:}" "$t" || rc=$?

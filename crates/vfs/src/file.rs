@@ -22,10 +22,11 @@
 //! `OpenFile::pos -> Inode::state`.
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use keel_abi::{Errno, KResult};
-use spin::Mutex;
+use spin::{Mutex, Once};
 
 use crate::consts::{
     O_ACCMODE, O_CREAT, O_EXCL, O_NOCTTY, O_PATH, O_TRUNC, POLLIN, POLLNVAL, POLLOUT, SEEK_CUR,
@@ -202,6 +203,8 @@ pub struct OpenFile {
     pos: Mutex<u64>,
     /// The offset lock (see the module docs).
     offset_locked: AtomicBool,
+    /// The directory and final name it was opened by (see [`OpenFile::origin`]).
+    origin: Once<(Arc<Inode>, Vec<u8>)>,
 }
 
 impl OpenFile {
@@ -222,7 +225,20 @@ impl OpenFile {
             flags: AtomicU32::new(flags),
             pos: Mutex::new(0),
             offset_locked: AtomicBool::new(false),
+            origin: Once::new(),
         })
+    }
+
+    /// Records the directory and final path component this description was opened by
+    /// ([`crate::Vfs::open`] does); only the first call counts.
+    pub fn set_origin(&self, dir: Arc<Inode>, name: Vec<u8>) {
+        self.origin.call_once(|| (dir, name));
+    }
+
+    /// The directory and final component (a name, `.`, `..`, or empty for `/`) the file was
+    /// opened by, if recorded: what `/proc/PID/fd/N` names it by (Linux's `d_path`).
+    pub fn origin(&self) -> Option<(&Arc<Inode>, &[u8])> {
+        self.origin.get().map(|(d, n)| (d, n.as_slice()))
     }
 
     /// A number no other open file description has (owner of its `flock` and OFD locks).

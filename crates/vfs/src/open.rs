@@ -49,7 +49,8 @@ impl DeviceRegistry for NoDevices {
 
 impl Vfs {
     /// `openat(2)`: walks `path` in `ctx` and returns a new open file description (the caller
-    /// installs it in the fd table, honouring `O_CLOEXEC`). A created file gets
+    /// installs it in the fd table, honouring `O_CLOEXEC`), which remembers the directory and
+    /// name it was opened by ([`OpenFile::origin`]). A created file gets
     /// `mode & !umask`. Errors as Linux: EEXIST (`O_CREAT|O_EXCL`, which never follows a final
     /// symlink), EISDIR (writing, truncating or `O_CREAT` on a directory, or `O_CREAT` with a
     /// trailing slash), ENOTDIR (`O_DIRECTORY`), ELOOP (`O_NOFOLLOW` on a symlink), EINVAL
@@ -77,6 +78,7 @@ impl Vfs {
         }
         let follow = flags & O_NOFOLLOW == 0 && !(creat && flags & O_EXCL != 0);
         let r = resolve(ctx, path, follow)?;
+        let origin = (r.parent.clone(), r.name.clone());
         let (inode, created) = if creat {
             if r.must_be_dir {
                 return Err(Errno::EISDIR);
@@ -95,7 +97,9 @@ impl Vfs {
         } else {
             (r.into_inode()?, false)
         };
-        self.open_inode(ctx, inode, flags, created)
+        let f = self.open_inode(ctx, inode, flags, created)?;
+        f.set_origin(origin.0, origin.1);
+        Ok(f)
     }
 
     /// `open(O_TMPFILE)`: an unnamed regular file in the directory `path`.

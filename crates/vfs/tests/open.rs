@@ -527,3 +527,23 @@ fn open_file_keeps_an_unlinked_file_alive() {
     assert_eq!(read_all(&f), b"still here");
     assert_eq!(f.stat().nlink, 0);
 }
+
+#[test]
+fn an_open_file_remembers_the_directory_and_name_it_was_opened_by() {
+    let v = vfs();
+    dir(&v, "/d");
+    file(&v, "/d/f", b"x");
+    let f = open(&v, "/d//f", O_RDONLY).unwrap();
+    let (d, name) = f.origin().expect("open records its origin");
+    assert!(
+        same(d, &look(&v, "/d").unwrap()),
+        "the directory of the last step"
+    );
+    assert_eq!(name, b"f");
+    let r = open(&v, "/", O_RDONLY | O_DIRECTORY).unwrap();
+    assert_eq!(
+        r.origin().map(|(_, n)| n.to_vec()),
+        Some(Vec::new()),
+        "/ has no name"
+    );
+}

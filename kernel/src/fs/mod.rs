@@ -7,12 +7,15 @@
 //! poll, select and epoll ([`poll`]) watch the same readiness objects. Lock order:
 //! VFS-internal locks are leaves below everything here; none is held across a user copy.
 
+mod devfs;
 mod devices;
+pub mod devpts;
 pub mod eventfd;
 mod fifo;
 mod initrd;
 pub mod pipe;
 pub mod poll;
+pub mod procfs;
 pub mod readiness;
 pub mod scratch;
 pub mod timerfd;
@@ -62,8 +65,32 @@ pub fn init() {
         // A tmpfs root without a mode option is 1777, as Linux's rootfs is; an initrd entry
         // for "." overrides it.
         let _ = vfs.root().chmod(&keel_vfs::Cred::root(), 0o1777);
+        procfs::register(&vfs);
+        devfs::register(&vfs);
+        devpts::register(&vfs);
         vfs
     });
+}
+
+/// The wall-clock time as `(seconds, nanoseconds)` since the epoch: the clock of the file
+/// systems the kernel makes (procfs, devpts).
+pub fn wall_clock() -> (i64, u32) {
+    let ns = crate::time::realtime_ns();
+    (
+        ns.div_euclid(1_000_000_000),
+        ns.rem_euclid(1_000_000_000) as u32,
+    )
+}
+
+/// Bytes all tmpfs instances hold (what Linux counts as shared memory: meminfo's `Shmem`,
+/// sysinfo's `sharedram`).
+pub fn tmpfs_bytes() -> u64 {
+    let vfs = vfs();
+    vfs.mounts(vfs.root())
+        .iter()
+        .filter(|m| m.root.superblock().fs().type_name() == "tmpfs")
+        .map(|m| m.root.superblock().used_bytes())
+        .sum()
 }
 
 /// Reads from an open file, blocking while it has nothing (unless O_NONBLOCK). A signal ends

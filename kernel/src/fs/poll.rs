@@ -516,6 +516,11 @@ fn as_epoll(f: &OpenFile) -> Option<Arc<Epoll>> {
         .find(|e| core::ptr::eq(&e.ready as *const Readiness as *const (), p))
 }
 
+/// Whether `f` is an epoll instance (`/proc/PID/fd` names it `anon_inode:[eventpoll]`).
+pub fn is_epoll(f: &OpenFile) -> bool {
+    as_epoll(f).is_some()
+}
+
 /// Live epoll instances, to recognise epoll files (for the nesting rules).
 static EPOLLS: crate::sync::SpinLock<Vec<Weak<Epoll>>> = crate::sync::SpinLock::new(Vec::new());
 

@@ -33,6 +33,9 @@ pub fn exit_thread(status: i32) -> ! {
         {
             let _ = crate::proc::futex::wake_address(&p, ctid, 1);
         }
+        if t.tid() == p.pid || p.live_threads.load(Ordering::Acquire) == 1 {
+            p.keep_comm(t.name_bytes());
+        }
         p.threads.lock().retain(|x| !Arc::ptr_eq(x, &t));
         p.events.wake_all();
         if p.live_threads.fetch_sub(1, Ordering::AcqRel) == 1 {

@@ -256,6 +256,8 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::MOUNT => mount::sys_mount(c, a[0], a[1], a[2], a[3], a[4]),
         nr::UMOUNT2 => mount::sys_umount2(c, a[0], a[1] as u32),
         nr::REBOOT => proc::sys_reboot(c, a[0] as u32, a[1] as u32, a[2] as u32),
+        nr::SETHOSTNAME => proc::sys_sethostname(c, a[0], a[1] as usize, false),
+        nr::SETDOMAINNAME => proc::sys_sethostname(c, a[0], a[1] as usize, true),
         nr::GETTID => Ok(c.thread.tid() as usize),
         nr::TKILL => proc::sys_tgkill(c, -1, i(a[0]), i(a[1])),
         nr::FUTEX => crate::proc::futex::sys_futex(

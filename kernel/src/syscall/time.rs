@@ -268,6 +268,7 @@ pub fn sys_sysinfo(buf: u64) -> KResult<usize> {
         loads: crate::sched::load_averages().map(|l| l << 5),
         totalram: crate::mm::frames::total_frames() as u64 * page,
         freeram: crate::mm::frames::free_frames() as u64 * page,
+        sharedram: crate::fs::tmpfs_bytes(),
         procs: crate::proc::thread_count().min(u16::MAX as usize) as u16,
         mem_unit: 1,
         ..Default::default()

@@ -24,6 +24,17 @@ pub fn session_has_ctty(sid: u32) -> bool {
     console::tty().controls(sid) || pty::controlling(sid).is_some()
 }
 
+/// The controlling terminal of session `sid`, as `/proc/PID/stat` shows it: its device number
+/// (the console is ttyS0, 4:64, as on a Linux serial console; a pty slave 136:N) and its
+/// foreground process group.
+pub fn controlling_terminal(sid: u32) -> Option<(u64, u32)> {
+    let console = console::tty();
+    if console.controls(sid) {
+        return Some((keel_vfs::makedev(4, 64), console.state.lock().fg_pgrp));
+    }
+    pty::controlling_index(sid).map(|(i, fg)| (keel_vfs::makedev(pty::PTS_MAJOR, i), fg))
+}
+
 /// `/dev/tty`: the caller's controlling terminal, or ENXIO without one (as on Linux).
 pub fn open_ctty() -> KResult<Arc<dyn FileOps>> {
     let sid = crate::sched::current_if_user()

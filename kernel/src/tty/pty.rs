@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use keel_abi::termios::*;
 use keel_abi::{Errno, KResult};
 use keel_vfs::consts::{POLLERR, POLLHUP, POLLIN, POLLOUT, S_IFCHR};
-use keel_vfs::{FileOps, Metadata, Pollee};
+use keel_vfs::{FileOps, Metadata, Pollee, SetAttr, Timespec};
 
 use super::terminal::Tty;
 use crate::fs::readiness::Readiness;
@@ -43,16 +43,48 @@ pub struct Pair {
     slaves_open: AtomicUsize,
     slave_ever_opened: AtomicBool,
     locked: AtomicBool,
-    /// Owner of the slave node (the uid that opened the master), for stat.
-    uid: u32,
+    /// The slave node's attributes (devpts's `/dev/pts/N`).
+    node: SpinLock<SlaveNode>,
+}
+
+/// The attributes of a slave node: its owner is whoever opened the master (Linux's
+/// `devpts_pty_new` takes the caller's fsuid and fsgid); the mode and, with a `gid=` option,
+/// the group come from the devpts instance until chmod or chown set them.
+#[derive(Clone, Copy, Debug)]
+pub struct SlaveNode {
+    pub uid: u32,
+    pub gid: u32,
+    /// Set by chmod (permission bits).
+    pub mode: Option<u32>,
+    /// Whether chown set the group (the instance's `gid=` no longer applies).
+    pub gid_set: bool,
+    pub atime: Timespec,
+    pub mtime: Timespec,
+    pub ctime: Timespec,
 }
 
 static PTYS: SpinLock<Vec<Weak<Pair>>> = SpinLock::new(Vec::new());
+/// Device number of the devpts instance mounted last (what `fstat` on a slave opened with
+/// TIOCGPTPEER reports); Linux's first devpts instance is 0:0x19 on a typical boot.
+static DEVPTS_DEV: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0x19);
 
-fn caller_uid() -> u32 {
+fn caller_ids() -> (u32, u32) {
     crate::sched::current_if_user()
-        .and_then(|t| t.user().map(|u| u.process.cred.lock().euid))
-        .unwrap_or(0)
+        .and_then(|t| {
+            t.user().map(|u| {
+                let c = u.process.cred.lock();
+                (c.fsuid, c.fsgid)
+            })
+        })
+        .unwrap_or((0, 0))
+}
+
+fn now() -> Timespec {
+    let ns = crate::time::realtime_ns();
+    Timespec::new(
+        ns.div_euclid(1_000_000_000),
+        ns.rem_euclid(1_000_000_000) as u32,
+    )
 }
 
 /// Opens `/dev/ptmx`: a new pair, its master side.
@@ -66,6 +98,8 @@ pub fn open_master() -> KResult<Arc<dyn FileOps>> {
         }
         None => return Err(Errno::ENOSPC),
     };
+    let (uid, gid) = caller_ids();
+    let t = now();
     let pair = Arc::new(Pair {
         index: index as u32,
         slave: Tty::new(keel_tty::default_termios()),
@@ -74,7 +108,15 @@ pub fn open_master() -> KResult<Arc<dyn FileOps>> {
         slaves_open: AtomicUsize::new(0),
         slave_ever_opened: AtomicBool::new(false),
         locked: AtomicBool::new(true),
-        uid: caller_uid(),
+        node: SpinLock::new(SlaveNode {
+            uid,
+            gid,
+            mode: None,
+            gid_set: false,
+            atime: t,
+            mtime: t,
+            ctime: t,
+        }),
     });
     all[index] = Arc::downgrade(&pair);
     Ok(Arc::new(Master(pair)))
@@ -82,15 +124,67 @@ pub fn open_master() -> KResult<Arc<dyn FileOps>> {
 
 /// Opens slave `index` (`/dev/pts/N`): ENXIO if there is no such pty, EIO while it is locked.
 pub fn open_slave(index: u32) -> KResult<Arc<dyn FileOps>> {
-    let pair = PTYS
-        .lock()
-        .get(index as usize)
-        .and_then(Weak::upgrade)
-        .ok_or(Errno::ENXIO)?;
+    let pair = pair(index).ok_or(Errno::ENXIO)?;
     if pair.locked.load(Ordering::Acquire) {
         return Err(Errno::EIO);
     }
     Ok(Slave::new(pair))
+}
+
+/// The indices of the ptys that exist now, ascending (what devpts lists).
+pub fn indices() -> Vec<u32> {
+    PTYS.lock()
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.strong_count() > 0)
+        .map(|(i, _)| i as u32)
+        .collect()
+}
+
+fn pair(index: u32) -> Option<Arc<Pair>> {
+    PTYS.lock().get(index as usize).and_then(Weak::upgrade)
+}
+
+/// The attributes of slave node `index`, if that pty exists.
+pub fn slave_node(index: u32) -> Option<SlaveNode> {
+    pair(index).map(|p| *p.node.lock())
+}
+
+/// Applies a chmod, chown or utimes the VFS has permitted to slave node `index`.
+pub fn set_slave_node(index: u32, change: &SetAttr) -> KResult<()> {
+    let p = pair(index).ok_or(keel_abi::Errno::ENOENT)?;
+    if change.size.is_some() {
+        return Err(keel_abi::Errno::EINVAL);
+    }
+    let mut n = p.node.lock();
+    if let Some(m) = change.mode {
+        n.mode = Some(m & 0o7777);
+    }
+    if let Some(u) = change.uid {
+        n.uid = u;
+    }
+    if let Some(g) = change.gid {
+        n.gid = g;
+        n.gid_set = true;
+    }
+    n.atime = change.atime.unwrap_or(n.atime);
+    n.mtime = change.mtime.unwrap_or(n.mtime);
+    n.ctime = change.ctime.unwrap_or(n.ctime);
+    Ok(())
+}
+
+/// Records the device number of the devpts instance mounted last (for TIOCGPTPEER's fstat).
+pub fn set_devpts_dev(dev: u64) {
+    DEVPTS_DEV.store(dev, Ordering::Relaxed);
+}
+
+/// The index and foreground process group of the pty controlling session `sid`.
+pub fn controlling_index(sid: u32) -> Option<(u32, u32)> {
+    let pairs: Vec<Arc<Pair>> = PTYS.lock().iter().filter_map(Weak::upgrade).collect();
+    pairs.into_iter().find_map(|p| {
+        let st = p.slave.state.lock();
+        (st.session == Some(sid)).then_some((p.index, st.fg_pgrp))
+    })
 }
 
 /// The slave of the pty controlling session `sid`, opened anew (for `/dev/tty`).
@@ -103,16 +197,22 @@ pub fn controlling(sid: u32) -> Option<Arc<dyn FileOps>> {
 }
 
 impl Pair {
+    /// What `fstat` says of a slave opened without a path (TIOCGPTPEER): devpts's node with
+    /// Linux's default mode 0600.
     fn slave_stat(&self) -> Metadata {
+        let n = *self.node.lock();
         Metadata {
-            mode: S_IFCHR | 0o620,
-            uid: self.uid,
-            gid: 5, // the tty group
+            mode: S_IFCHR | n.mode.unwrap_or(0o600),
+            uid: n.uid,
+            gid: n.gid,
             rdev: keel_vfs::makedev(PTS_MAJOR, self.index),
             nlink: 1,
             blksize: 1024,
             ino: self.index as u64 + 3,
-            dev: 0x19, // devpts
+            dev: DEVPTS_DEV.load(Ordering::Relaxed),
+            atime: n.atime,
+            mtime: n.mtime,
+            ctime: n.ctime,
             ..Metadata::default()
         }
     }
