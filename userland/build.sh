@@ -15,6 +15,8 @@
 #   /usr/lib/keel-tests/proctests      the process-model tests: fork, exec, wait, signals, pipes,
 #                                      poll/select/epoll, threads, futex, limits
 #   /usr/lib/keel-tests/procfs         /proc, devtmpfs and devpts against Linux's formats
+#   /usr/lib/keel-tests/ptytests       pseudo-terminals: line discipline, echo, signals from
+#                                      control characters, job control, window size, hangup, EIO
 #   /usr/lib/keel-tests/rust-probe     the Rust std probe (x86_64-unknown-linux-musl, static-pie)
 #   /usr/lib/keel-tests/rust-threads   Rust std threads, sync and processes (same target)
 #   /usr/share/keel-tests/...          fixtures (userland/fixtures/mkfixtures.py)
@@ -93,9 +95,10 @@ build_c bench-true "$lib/bench-true" "$here/bench/bench-true.c" -static -nostdli
 build_c badptr "$lib/badptr" "$here/badptr/badptr.c" -static
 build_c proctests "$lib/proctests" "$here/proctests/proctests.c" -static -pthread
 build_c procfs "$lib/procfs" "$here/procfs/procfs.c" -static -pthread
+build_c ptytests "$lib/ptytests" "$here/ptytests/ptytests.c" -static
 
 for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/bench-true" \
-         "$lib/badptr" "$lib/proctests" "$lib/procfs"; do
+         "$lib/badptr" "$lib/proctests" "$lib/procfs" "$lib/ptytests"; do
   file "$f" 2>/dev/null | grep -q 'dynamically linked\|interpreter' && {
     echo "build.sh: $f is dynamically linked: the compiler did not honour -static" >&2; exit 1; }
 done
@@ -106,7 +109,8 @@ python3 "$here/fixtures/mkfixtures.py" "$out/usr/share/keel-tests" "$lib/conform
 tests="conformance
 hello
 proctests
-procfs"
+procfs
+ptytests"
 if [ $rust = 1 ]; then
   tdir=${USERLAND_CARGO_TARGET_DIR:-$out/../.cargo-target-userland}
   for prog in rust-probe rust-threads; do
