@@ -102,7 +102,11 @@ pub fn open_master() -> KResult<Arc<dyn FileOps>> {
     let t = now();
     let pair = Arc::new(Pair {
         index: index as u32,
-        slave: Tty::new(keel_tty::default_termios()),
+        // Linux's pty driver: tty_std_termios with B38400|CS8|CREAD (no HUPCL).
+        slave: Tty::new(Termios {
+            c_cflag: B38400 | CS8 | CREAD,
+            ..keel_tty::default_termios()
+        }),
         to_master: SpinLock::new(VecDeque::new()),
         master_ready: Readiness::new(),
         slaves_open: AtomicUsize::new(0),
@@ -291,7 +295,11 @@ impl FileOps for Master {
                 Ok(0)
             }
             TIOCGPTPEER => {
-                // An fd for the slave, opened with `arg` as flags, without a path lookup.
+                // An fd for the slave, opened with `arg` as flags, without a path lookup;
+                // EIO while the pty is locked, as opening /dev/pts/N is.
+                if p.locked.load(Ordering::Acquire) {
+                    return Err(Errno::EIO);
+                }
                 let flags = (arg as u32) & !keel_vfs::consts::O_CREAT;
                 let file = keel_vfs::OpenFile::new(Slave::new(p.clone()), None, flags);
                 let t = crate::sched::current_if_user().ok_or(Errno::ENOTTY)?;
