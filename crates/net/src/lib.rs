@@ -23,6 +23,7 @@ extern crate alloc;
 pub mod addr;
 pub mod backlog;
 pub mod consts;
+pub mod dhcp;
 pub mod ports;
 pub mod sockopt;
 

@@ -116,6 +116,19 @@ impl PortTable {
         Ok(port)
     }
 
+    /// Records an accepted connection on its listener's port without a conflict check (the
+    /// listener holds the port): it keeps the port busy for later binds, as Linux's child
+    /// sockets do, until released.
+    pub fn attach(&mut self, proto: Proto, addr: [u8; 4], port: u16, reuse: bool, holder: Holder) {
+        self.bound.entry((proto, port)).or_default().push(Binding {
+            holder,
+            addr,
+            reuse,
+            listening: false,
+            lingering: false,
+        });
+    }
+
     /// The next ephemeral port nobody holds on any address, searching on from the cursor.
     fn pick_ephemeral(&mut self, proto: Proto) -> KResult<u16> {
         let slot = proto as usize;

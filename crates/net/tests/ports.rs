@@ -166,3 +166,18 @@ fn udp_reuseaddr_lets_two_sockets_share() {
     assert_eq!(t.bind(Proto::Udp, ANY, 5353, true, 2), Ok(5353));
     assert_eq!(t.len(), 2);
 }
+
+#[test]
+fn accepted_connection_keeps_the_port_busy_after_its_listener_closes() {
+    let mut t = PortTable::new();
+    t.bind(Proto::Tcp, ANY, 8082, false, 1).unwrap();
+    t.listen(Proto::Tcp, 8082, 1).unwrap();
+    t.attach(Proto::Tcp, LO, 8082, false, 2);
+    t.release(Proto::Tcp, 8082, 1);
+    assert_eq!(
+        t.bind(Proto::Tcp, ANY, 8082, false, 3),
+        Err(Errno::EADDRINUSE)
+    );
+    t.release(Proto::Tcp, 8082, 2);
+    assert_eq!(t.bind(Proto::Tcp, ANY, 8082, false, 3), Ok(8082));
+}
