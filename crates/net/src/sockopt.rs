@@ -2,8 +2,9 @@
 //!
 //! Honoured (they change behaviour): `SO_REUSEADDR`, `SO_KEEPALIVE`, `SO_RCVBUF`,
 //! `SO_SNDBUF` (buffer sizes of later connections, at least 64 KiB), `SO_LINGER` (a zero
-//! linger time resets on close), `SO_RCVTIMEO`, `SO_SNDTIMEO`, `TCP_NODELAY` (Nagle off), `IP_TOS`, `IP_TTL`
-//! (smoltcp's hop limit). Stored and reported, with no further effect: `SO_BROADCAST`,
+//! linger time resets on close), `SO_RCVTIMEO`, `SO_SNDTIMEO`, `TCP_NODELAY` (Nagle off),
+//! `IP_TTL` (smoltcp's hop limit). Stored and reported, with no further effect: `IP_TOS`
+//! (smoltcp sets no per-socket TOS byte), `SO_BROADCAST`,
 //! `SO_OOBINLINE`, `SO_REUSEPORT`, `TCP_CORK`, `TCP_KEEPIDLE`/`KEEPINTVL`/`KEEPCNT`,
 //! `TCP_MAXSEG`, `TCP_FASTOPEN`, `SO_DEBUG`, `SO_DONTROUTE`. Read-only: `SO_TYPE`, `SO_ERROR`,
 //! `SO_ACCEPTCONN`, `SO_DOMAIN`, `SO_PROTOCOL`. Everything else is ENOPROTOOPT, as Linux

@@ -69,11 +69,6 @@ impl Adapter {
         }
     }
 
-    /// Whether a NIC is present.
-    pub fn has_nic(&self) -> bool {
-        self.nic.is_some()
-    }
-
     /// (frames sent to the NIC, frames received from it, frames delivered locally).
     pub fn counters(&self) -> (u64, u64, u64) {
         (self.nic_tx, self.nic_rx, self.looped)

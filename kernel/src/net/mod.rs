@@ -45,7 +45,6 @@ use smoltcp::wire::{EthernetAddress, HardwareAddress};
 use crate::sched::timer::{self, TimerId};
 use crate::sync::IrqSpinLock;
 use device::Adapter;
-pub use socket::SocketFile;
 
 /// The interrupt vector of the NIC's line.
 const NIC_VECTOR: u8 = 40;

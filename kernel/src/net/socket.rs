@@ -240,7 +240,7 @@ impl SocketFile {
             // A destination address on a connected stream socket is ignored (Linux too,
             // unless the socket is not connected, where it is EPIPE all the same).
             let mut done = 0;
-            let r = loop {
+            loop {
                 let r = block_on(f, nonblock, POLLOUT, sndtimeo, |n| {
                     tcp::send(n, self.id, &data[done..])
                 });
@@ -251,14 +251,10 @@ impl SocketFile {
                             break Ok(done);
                         }
                     }
-                    Err(e) if done > 0 => {
-                        let _ = e;
-                        break Ok(done);
-                    }
+                    Err(_) if done > 0 => break Ok(done),
                     Err(e) => break Err(e),
                 }
-            };
-            r
+            }
         } else {
             block_on(f, nonblock, POLLOUT, sndtimeo, |n| {
                 udp::send(n, self.id, data, to)
@@ -414,14 +410,13 @@ impl SocketFile {
 impl FileOps for SocketFile {
     fn read(&self, _pos: &mut u64, buf: &mut [u8], _flags: u32) -> KResult<usize> {
         // One try: the kernel's read loop waits on EAGAIN (or returns it for O_NONBLOCK).
-        let r = super::with(|n| {
+        super::with(|n| {
             if self.stream {
                 tcp::recv(n, self.id, buf, false)
             } else {
                 udp::recv(n, self.id, buf, false).map(|(k, _, _)| k)
             }
-        });
-        r
+        })
     }
 
     fn write(&self, _pos: &mut u64, buf: &[u8], _flags: u32) -> KResult<usize> {

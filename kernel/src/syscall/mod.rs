@@ -7,6 +7,7 @@
 
 mod fs;
 mod mm;
+mod net;
 mod poll;
 mod proc;
 mod signal;
@@ -148,6 +149,29 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::MINCORE => mm::sys_mincore(c, a[0], a[1], a[2]),
         nr::SENDFILE => fs::sys_sendfile(c, i(a[0]), i(a[1]), a[2], a[3] as usize),
         nr::DUP2 => fs::sys_dup2(c, i(a[0]), i(a[1])),
+        nr::SOCKET => net::sys_socket(c, i(a[0]), a[1] as u32, i(a[2])),
+        nr::CONNECT => net::sys_connect(c, i(a[0]), a[1], a[2] as u32),
+        nr::ACCEPT => net::sys_accept4(c, i(a[0]), a[1], a[2], 0),
+        nr::SENDTO => net::sys_sendto(
+            c,
+            i(a[0]),
+            a[1],
+            a[2] as usize,
+            a[3] as u32,
+            a[4],
+            a[5] as u32,
+        ),
+        nr::RECVFROM => net::sys_recvfrom(c, i(a[0]), a[1], a[2] as usize, a[3] as u32, a[4], a[5]),
+        nr::SENDMSG => net::sys_sendmsg(c, i(a[0]), a[1], a[2] as u32),
+        nr::RECVMSG => net::sys_recvmsg(c, i(a[0]), a[1], a[2] as u32),
+        nr::SHUTDOWN => net::sys_shutdown(c, i(a[0]), i(a[1])),
+        nr::BIND => net::sys_bind(c, i(a[0]), a[1], a[2] as u32),
+        nr::LISTEN => net::sys_listen(c, i(a[0]), i(a[1])),
+        nr::GETSOCKNAME => net::sys_getsockname(c, i(a[0]), a[1], a[2]),
+        nr::GETPEERNAME => net::sys_getpeername(c, i(a[0]), a[1], a[2]),
+        nr::SOCKETPAIR => net::sys_socketpair(c, i(a[0]), a[1] as u32, i(a[2]), a[3]),
+        nr::SETSOCKOPT => net::sys_setsockopt(c, i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4])),
+        nr::GETSOCKOPT => net::sys_getsockopt(c, i(a[0]), i(a[1]), i(a[2]), a[3], a[4]),
         nr::PAUSE => signal::sys_pause(c),
         nr::NANOSLEEP => time::sys_nanosleep(a[0], a[1]),
         nr::GETITIMER => crate::proc::signal::sys_getitimer(c.process(), i(a[0]), a[1]),
@@ -237,6 +261,7 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::PRLIMIT64 => proc::sys_prlimit64(c, i(a[0]), i(a[1]), a[2], a[3]),
         nr::GETRANDOM => proc::sys_getrandom(a[0], a[1] as usize, a[2] as u32),
         nr::STATX => fs::sys_statx(c, i(a[0]), a[1], a[2] as u32, a[3] as u32, a[4]),
+        nr::ACCEPT4 => net::sys_accept4(c, i(a[0]), a[1], a[2], a[3] as u32),
         nr::EXECVEAT => proc::sys_execveat(c, i(a[0]), a[1], a[2], a[3], a[4] as u32, frame),
         // musl and Rust std fall back to clone/fork on ENOSYS, quietly.
         nr::CLONE3 => Err(Errno::ENOSYS),
