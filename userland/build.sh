@@ -14,6 +14,10 @@
 #   /usr/lib/keel-tests/badptr         hostile arguments to every system call
 #   /usr/lib/keel-tests/proctests      the process-model tests: fork, exec, wait, signals, pipes,
 #                                      poll/select/epoll, threads, futex, limits
+#   /usr/lib/keel-tests/nettests       socket conformance over 127.0.0.1 and 10.0.2.15
+#   /usr/lib/keel-tests/netserve       the test servers the host reaches (echo, http) and the
+#                                      in-guest network benchmark
+#   /usr/lib/keel-tests/rust-net       Rust std TcpListener/TcpStream/UdpSocket with threads
 #   /usr/lib/keel-tests/rust-probe     the Rust std probe (x86_64-unknown-linux-musl, static-pie)
 #   /usr/lib/keel-tests/rust-threads   Rust std threads, sync and processes (same target)
 #   /usr/share/keel-tests/...          fixtures (userland/fixtures/mkfixtures.py)
@@ -90,9 +94,11 @@ build_c bench "$lib/bench" "$here/bench/bench.c" -static
 build_c bench-true "$lib/bench-true" "$here/bench/bench-true.c" -static -nostdlib -ffreestanding
 build_c badptr "$lib/badptr" "$here/badptr/badptr.c" -static
 build_c proctests "$lib/proctests" "$here/proctests/proctests.c" -static -pthread
+build_c nettests "$lib/nettests" "$here/nettests/nettests.c" -static
+build_c netserve "$lib/netserve" "$here/netserve/netserve.c" -static
 
 for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/bench-true" \
-         "$lib/badptr" "$lib/proctests"; do
+         "$lib/badptr" "$lib/proctests" "$lib/nettests" "$lib/netserve"; do
   file "$f" 2>/dev/null | grep -q 'dynamically linked\|interpreter' && {
     echo "build.sh: $f is dynamically linked: the compiler did not honour -static" >&2; exit 1; }
 done
@@ -105,12 +111,13 @@ hello
 proctests"
 if [ $rust = 1 ]; then
   tdir=${USERLAND_CARGO_TARGET_DIR:-$out/../.cargo-target-userland}
-  for prog in rust-probe rust-threads; do
+  for prog in rust-probe rust-threads rust-net; do
     echo "build.sh: cargo build $prog (x86_64-unknown-linux-musl)"
     CARGO_TARGET_DIR=$tdir cargo build --quiet --release --target x86_64-unknown-linux-musl \
       --manifest-path "$here/$prog/Cargo.toml"
     cp "$tdir/x86_64-unknown-linux-musl/release/$prog" "$lib/$prog"
-    tests="$tests
+    # rust-net needs the network up (netserve exec on Linux): not one of /init's programs.
+    [ "$prog" = rust-net ] || tests="$tests
 $prog"
   done
 fi

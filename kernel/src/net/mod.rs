@@ -59,6 +59,8 @@ struct Orphan {
     /// The port-table binding to release when done (holder, port).
     binding: Option<(u64, u16)>,
     deadline_ns: u64,
+    /// Reset because data arrived after the close; removed once the reset is out.
+    aborted: bool,
 }
 
 /// The network state: interface, sockets, NIC, ports.
@@ -233,8 +235,16 @@ impl Net {
         let now_ns = crate::time::monotonic_ns();
         let mut i = 0;
         while i < self.orphans.len() {
-            let o = &self.orphans[i];
+            let o = &mut self.orphans[i];
             let s = self.sockets.get_mut::<Socket>(o.handle);
+            if !o.aborted && s.recv_queue() > 0 {
+                // Nobody will read it: Linux answers data for a closed socket with a reset
+                // (which is how the peer's next write learns EPIPE).
+                s.abort();
+                o.aborted = true;
+                i += 1;
+                continue;
+            }
             let done = matches!(s.state(), State::Closed | State::TimeWait | State::Listen);
             if done || now_ns >= o.deadline_ns {
                 let o = self.orphans.swap_remove(i);
@@ -291,6 +301,7 @@ impl Net {
             handle,
             binding,
             deadline_ns: crate::time::monotonic_ns() + ORPHAN_TIMEOUT_NS,
+            aborted: false,
         });
     }
 }

@@ -185,7 +185,7 @@ fn sample(t: &mut Tcp, sockets: &mut SocketSet<'static>) {
         State::Connected { handle, .. } if !t.failed => {
             let s = sockets.get_mut::<tcp::Socket>(handle);
             if s.state() == S::Closed && !s.may_recv() {
-                let fin = matches!(s.peek_slice(&mut []), Err(RecvError::Finished));
+                let fin = matches!(s.peek(0), Err(RecvError::Finished));
                 if !fin {
                     t.failed = true;
                     t.err = Some(Errno::ECONNRESET);
@@ -459,7 +459,11 @@ pub fn recv(n: &mut Net, id: u64, buf: &mut [u8], peek: bool) -> KResult<usize> 
     let s = n.sockets.get_mut::<tcp::Socket>(h);
     register(s, &t.waker);
     let r = if peek {
-        s.peek_slice(buf)
+        // `peek` (unlike `peek_slice`) reports the end of the stream and resets.
+        s.peek(buf.len()).map(|d| {
+            buf[..d.len()].copy_from_slice(d);
+            d.len()
+        })
     } else {
         s.recv_slice(buf)
     };
