@@ -69,6 +69,17 @@ impl Adapter {
         }
     }
 
+    /// Our hardware address.
+    pub fn mac(&self) -> [u8; 6] {
+        self.mac.0
+    }
+
+    /// Puts a frame on the receive path as if it had arrived (the self-tests' hostile
+    /// frames): it passes the listen filter and smoltcp like any other.
+    pub fn inject(&mut self, frame: Vec<u8>) {
+        self.loopback.push_back(frame);
+    }
+
     /// (frames sent to the NIC, frames received from it, frames delivered locally).
     pub fn counters(&self) -> (u64, u64, u64) {
         (self.nic_tx, self.nic_rx, self.looped)
