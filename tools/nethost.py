@@ -119,11 +119,12 @@ def main():
     if cmd == "flood":
         return flood(port)
     if cmd == "quit":
+        # The guest may power off before its answer crosses the port forward: no answer is
+        # fine here, the guest's own log says whether it ended cleanly.
         try:
             get(port, "/quit")
-        except OSError as e:
-            print(f"nethost: quit: {e}")
-            return 1
+        except (OSError, ValueError, IndexError) as e:
+            print(f"nethost: quit sent ({e})")
         return 0
     print(__doc__)
     return 2

@@ -35,6 +35,10 @@ static void t_load(void)
 		else if (e == ECONNREFUSED)
 			refused++;
 	}
+	/* A byte on each: where Linux dropped the handshake's last ACK for a full queue, the
+	 * data (retransmitted until taken) completes the connection as the queue drains. */
+	for (int i = 0; i < 64; i++)
+		send(cs[i], "k", 1, MSG_NOSIGNAL);
 	kt_expect_eq(N("backlog16_64_clients_none_refused"), refused, 0);
 	kt_expect_eq(N("backlog16_64_clients_all_connected"), ok, 64);
 	expect_child_ok(N("backlog16_64_clients_all_accepted"), p);

@@ -39,6 +39,12 @@ pub const PARTIAL: &[(&str, &str)] = &[
     ("ioctl", "terminal requests on the console; others ENOTTY"),
     ("mmap", "file mappings are copies made at mmap time: a read-only MAP_SHARED mapping does not see later writes to the file, and a writable MAP_SHARED file mapping is ENODEV"),
     ("madvise", "MADV_DONTNEED/MADV_FREE drop pages; other advice is accepted and ignored"),
+    ("socket", "AF_INET only (AF_INET6, AF_UNIX, AF_NETLINK are EAFNOSUPPORT); SOCK_RAW is ESOCKTNOSUPPORT"),
+    ("socketpair", "EAFNOSUPPORT (no AF_UNIX)"),
+    ("setsockopt", "IP_TOS, SO_BROADCAST, SO_OOBINLINE, SO_REUSEPORT, TCP_CORK, TCP_KEEPINTVL/KEEPCNT, TCP_MAXSEG and TCP_FASTOPEN are stored and reported but change nothing"),
+    ("sendmsg", "no ancillary data; UDP datagrams over 1472 bytes are EMSGSIZE (no IP fragmentation)"),
+    ("recvmsg", "no ancillary data (msg_controllen is set to 0)"),
+    ("bind", "of the local addresses only 0.0.0.0, 127.0.0.1 and the primary address (Linux also takes the rest of 127/8)"),
 ];
 
 /// The calling thread and its user state.
