@@ -82,7 +82,7 @@ def parse(k):
     out = {}
     try:
         for line in open(f"{build}/{k}-bench.log", errors="replace").read().replace("\r", "").splitlines():
-            m = re.match(r"BENCH (\S+) ([0-9.]+) (\d+) (\S+)", line)
+            m = re.search(r"BENCH (\S+) ([0-9.]+) (\d+) (\S+)", line)
             if m:
                 out[m.group(1)] = (float(m.group(2)), m.group(4))
     except OSError:

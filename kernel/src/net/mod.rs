@@ -73,6 +73,8 @@ pub struct Net {
     orphans: Vec<Orphan>,
     dhcp: dhcp::Plan,
     timer: Option<(u64, TimerId)>,
+    /// Interface polls so far (the idle self-test checks nothing polls in a loop).
+    polls: u64,
 }
 
 static NET: IrqSpinLock<Option<Net>> = IrqSpinLock::new(None);
@@ -110,6 +112,7 @@ pub fn init(platform: &crate::drivers::acpi::Platform, dhcp_on: bool) {
         orphans: Vec::new(),
         dhcp: dhcp::Plan::new(),
         timer: None,
+        polls: 0,
     };
     net.dhcp.start(
         &mut net.iface,
@@ -203,6 +206,7 @@ impl Net {
     /// local addresses land on the loopback queue again, so this repeats until it is empty
     /// (no interrupt would announce it). Then DHCP, orphans and the next deadline.
     fn poll(&mut self) {
+        self.polls += 1;
         self.dhcp.before_poll(&mut self.dev);
         for round in 0..MAX_ROUNDS {
             let incoming = self.dev.take_incoming();

@@ -44,6 +44,10 @@ pub const TESTS: &[Test] = &[
         name: "net_malformed_and_truncated_frames_leave_the_stack_serving",
         run: malformed_frames,
     },
+    Test {
+        name: "net_idle_interface_is_polled_by_deadline_not_in_a_loop",
+        run: idle_not_busy,
+    },
 ];
 
 fn open(stream: bool) -> Result<(Arc<SocketFile>, Arc<OpenFile>), String> {
@@ -282,5 +286,20 @@ fn malformed_frames() -> Result<(), String> {
         .accept(&lf)
         .map_err(|e| alloc::format!("accept after hostile frames: {e:?}"))?;
     drop(ss);
+    Ok(())
+}
+
+/// With sockets open but nothing happening, the interface is polled only at smoltcp's
+/// deadlines (and by interrupts), not in a loop: over 100 ms far fewer than the 100 polls a
+/// per-tick poll would make.
+fn idle_not_busy() -> Result<(), String> {
+    let (ls, _lf) = open(true)?;
+    ls.bind(SockAddrIn::new([127, 0, 0, 1], 0))
+        .map_err(|e| alloc::format!("bind: {e:?}"))?;
+    ls.listen(4).map_err(|e| alloc::format!("listen: {e:?}"))?;
+    let before = super::peek(|n| n.polls);
+    let _ = crate::sched::waitqueue::sleep_until(crate::time::monotonic_ns() + 100_000_000);
+    let polls = super::peek(|n| n.polls) - before;
+    ensure!(polls < 20, "{polls} interface polls in 100 ms of idleness");
     Ok(())
 }
