@@ -88,7 +88,7 @@ impl Adapter {
     /// Acknowledges the NIC's interrupt (its ISR read also lowers the level-triggered line).
     pub fn ack_interrupt(&mut self) {
         if let Some(n) = self.nic.as_mut() {
-            n.dev.ack_interrupt();
+            n.ack_interrupt();
         }
     }
 
@@ -143,7 +143,7 @@ impl Adapter {
 
     /// Whether frames wait in the loopback queue or the NIC.
     pub fn has_incoming(&self) -> bool {
-        !self.loopback.is_empty() || self.nic.as_ref().is_some_and(|n| n.dev.can_recv())
+        !self.loopback.is_empty() || self.nic.as_ref().is_some_and(|n| n.can_recv())
     }
 
     /// Takes every looped-back frame and a batch from the NIC, for filtering.
@@ -151,15 +151,11 @@ impl Adapter {
         let mut out: Vec<Vec<u8>> = self.loopback.drain(..).collect();
         for _ in 0..NIC_BATCH {
             let Some(nic) = self.nic.as_mut() else { break };
-            let Ok(rx) = nic.dev.receive() else { break };
-            let mut buf = match self.pool.pop() {
-                Some(b) => b,
-                None => Vec::with_capacity(MTU),
-            };
+            let mut buf = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(MTU));
             buf.clear();
-            buf.extend_from_slice(rx.packet());
-            if let Err(e) = nic.dev.recycle_rx_buffer(rx) {
-                log::warn!("virtio-net: receive buffer lost: {e}");
+            if !nic.receive(&mut buf) {
+                self.pool.push(buf);
+                break;
             }
             self.nic_rx += 1;
             out.push(buf);
@@ -204,10 +200,8 @@ impl Adapter {
             return;
         }
         if let Some(nic) = self.nic.as_mut() {
-            let tx = virtio_drivers::device::net::TxBuffer::from(&frame[..]);
-            match nic.dev.send(tx) {
-                Ok(()) => self.nic_tx += 1,
-                Err(e) => log::debug!("virtio-net: transmit dropped: {e}"),
+            if nic.send(&frame) {
+                self.nic_tx += 1;
             }
         }
         self.recycle(frame);

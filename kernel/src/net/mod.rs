@@ -91,7 +91,7 @@ fn now() -> Instant {
 pub fn init(platform: &crate::drivers::acpi::Platform, dhcp_on: bool) {
     let nic = crate::drivers::virtio::probe_net();
     let mac = match &nic {
-        Some(n) => EthernetAddress(n.dev.mac_address()),
+        Some(n) => EthernetAddress(n.mac_address()),
         // No NIC: loopback still works, with a locally administered address.
         None => EthernetAddress([0x02, 0, 0, 0, 0, 1]),
     };
