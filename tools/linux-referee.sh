@@ -24,6 +24,8 @@
 #                      modern/legacy helpers, failover, net_failover, virtio_net) to the initrd
 #                      under /lib/modules/VERSION/, with their load order in
 #                      /lib/modules/keel-net-modules, and give QEMU a virtio-net NIC (user net)
+#   --net-opt OPT      with --with-net: one more option for QEMU's user network, e.g.
+#                      hostfwd=tcp:127.0.0.1:8080-:80 (repeatable)
 #   --qemu-arg ARG     one more QEMU argument (repeatable)
 #   --mem SIZE         guest memory (default 256M)
 #   --quiet            do not stream the serial output (the summary is still printed)
@@ -158,7 +160,7 @@ EOF
 [ "${KEEL_REFEREE_LIB:-0}" = 1 ] && return 0
 
 # --- main -------------------------------------------------------------------------------------
-timeout=120; log=""; with_net=0; quiet=0; qemu_extra=(); mem=256M
+timeout=120; log=""; with_net=0; quiet=0; qemu_extra=(); mem=256M; net_opts=
 while [ $# -gt 0 ]; do
   case $1 in
     --side-by-side) shift; [ $# -ge 2 ] || die "--side-by-side needs two logs"; side_by_side "$@"; exit 0 ;;
@@ -166,6 +168,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --with-net) with_net=1; shift ;;
+    --net-opt) net_opts="$net_opts,$2"; shift 2 ;;
     --qemu-arg) qemu_extra+=("$2"); shift 2 ;;
     --quiet) quiet=1; shift ;;
     --mem) mem=$2; shift 2 ;;
@@ -188,7 +191,7 @@ if [ $with_net = 1 ]; then
   run_initrd=$(mktemp "${TMPDIR:-/tmp}/keel-referee-initrd.XXXXXX")
   net_modules_cpio "$kdir" "$run_initrd.mods"
   cat "$initrd" "$run_initrd.mods" > "$run_initrd"; rm -f "$run_initrd.mods"
-  net_args=(-nic user,model=virtio-net-pci)
+  net_args=(-nic "user,model=virtio-net-pci$net_opts")
 fi
 cmdline="console=ttyS0 rdinit=$init quiet panic=-1 $*"
 say "kernel $(basename "$kdir"), initrd $initrd, cmdline: $cmdline"

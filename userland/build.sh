@@ -17,6 +17,10 @@
 #   /usr/lib/keel-tests/procfs         /proc, devtmpfs and devpts against Linux's formats
 #   /usr/lib/keel-tests/ptytests       pseudo-terminals: line discipline, echo, signals from
 #                                      control characters, job control, window size, hangup, EIO
+#   /usr/lib/keel-tests/nettests       socket conformance over 127.0.0.1 and 10.0.2.15
+#   /usr/lib/keel-tests/netserve       the test servers the host reaches (echo, http) and the
+#                                      in-guest network benchmark
+#   /usr/lib/keel-tests/rust-net       Rust std TcpListener/TcpStream/UdpSocket with threads
 #   /usr/lib/keel-tests/rust-probe     the Rust std probe (x86_64-unknown-linux-musl, static-pie)
 #   /usr/lib/keel-tests/rust-threads   Rust std threads, sync and processes (same target)
 #   /usr/share/keel-tests/...          fixtures (userland/fixtures/mkfixtures.py)
@@ -96,9 +100,11 @@ build_c badptr "$lib/badptr" "$here/badptr/badptr.c" -static
 build_c proctests "$lib/proctests" "$here/proctests/proctests.c" -static -pthread
 build_c procfs "$lib/procfs" "$here/procfs/procfs.c" -static -pthread
 build_c ptytests "$lib/ptytests" "$here/ptytests/ptytests.c" -static
+build_c nettests "$lib/nettests" "$here/nettests/nettests.c" -static
+build_c netserve "$lib/netserve" "$here/netserve/netserve.c" -static
 
 for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/bench-true" \
-         "$lib/badptr" "$lib/proctests" "$lib/procfs" "$lib/ptytests"; do
+         "$lib/badptr" "$lib/proctests" "$lib/procfs" "$lib/ptytests" "$lib/nettests" "$lib/netserve"; do
   file "$f" 2>/dev/null | grep -q 'dynamically linked\|interpreter' && {
     echo "build.sh: $f is dynamically linked: the compiler did not honour -static" >&2; exit 1; }
 done
@@ -113,12 +119,13 @@ procfs
 ptytests"
 if [ $rust = 1 ]; then
   tdir=${USERLAND_CARGO_TARGET_DIR:-$out/../.cargo-target-userland}
-  for prog in rust-probe rust-threads; do
+  for prog in rust-probe rust-threads rust-net; do
     echo "build.sh: cargo build $prog (x86_64-unknown-linux-musl)"
     CARGO_TARGET_DIR=$tdir cargo build --quiet --release --target x86_64-unknown-linux-musl \
       --manifest-path "$here/$prog/Cargo.toml"
     cp "$tdir/x86_64-unknown-linux-musl/release/$prog" "$lib/$prog"
-    tests="$tests
+    # rust-net needs the network up (netserve exec on Linux): not one of /init's programs.
+    [ "$prog" = rust-net ] || tests="$tests
 $prog"
   done
 fi

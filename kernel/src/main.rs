@@ -15,6 +15,7 @@ mod drivers;
 mod fs;
 mod irq;
 mod mm;
+mod net;
 mod proc;
 mod random;
 mod sched;
@@ -74,6 +75,7 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
     time::init_wall_clock();
     random::init();
     fs::init();
+    net::init(platform, cmd.get("net.dhcp") != Some("off"));
     if let Some((start, len)) = bi.initrd {
         let n = fs::unpack_initrd(start, len);
         mm::frames::release(start, start + len);

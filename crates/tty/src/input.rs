@@ -189,8 +189,10 @@ impl LineDiscipline {
                     let e = self.termios.c_cc[VERASE];
                     self.echo_char(e, echo);
                 } else {
-                    let wide =
-                        !continuation && self.lflag(ECHOCTL) && (c < 0x20 || c == 0x7f) && c != b'\t';
+                    let wide = !continuation
+                        && self.lflag(ECHOCTL)
+                        && (c < 0x20 || c == 0x7f)
+                        && c != b'\t';
                     for _ in 0..if wide { 2 } else { 1 } {
                         self.echo_raw(b"\x08 \x08", echo);
                     }

@@ -145,6 +145,12 @@ pub trait FileOps: Send + Sync {
     fn fsync(&self) -> KResult<()> {
         Ok(())
     }
+
+    /// The implementation as `Any`, for calls that only one kind of file answers (the socket
+    /// calls find their socket this way; other files are ENOTSOCK).
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        None
+    }
 }
 
 /// Linux's `generic_file_llseek_size`: the new offset for a file of `size` bytes. EINVAL for a

@@ -23,7 +23,12 @@ pub struct Test {
 }
 
 /// Every registered self-test, in order.
-pub const TESTS: &[&[Test]] = &[core_tests::TESTS, mm_tests::TESTS, user_tests::TESTS];
+pub const TESTS: &[&[Test]] = &[
+    core_tests::TESTS,
+    mm_tests::TESTS,
+    user_tests::TESTS,
+    crate::net::selftest::TESTS,
+];
 
 /// Runs the deliberate-failure case `name`, if it names one.
 pub fn run_case(name: &str) {

@@ -10,6 +10,7 @@ mod fs;
 mod lock;
 mod mm;
 mod mount;
+mod net;
 mod path;
 mod poll;
 mod proc;
@@ -51,6 +52,12 @@ pub const PARTIAL: &[(&str, &str)] = &[
     ("setuid", "capabilities are not modelled: effective uid 0 stands for CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN, CAP_MKNOD, CAP_SYS_CHROOT and CAP_DAC_READ_SEARCH, filesystem uid 0 for the file capabilities; no PR_SET_KEEPCAPS or securebits (same for the set*id and setgroups family)"),
     ("write", "writing to a set-user-ID or set-group-ID file does not clear those bits (Linux's file_remove_privs)"),
     ("open", "a FIFO opened O_RDONLY|O_NONBLOCK before any writer polls POLLHUP (Linux waits for a first writer before reporting it); O_DIRECT and O_SYNC are accepted and have nothing to do on tmpfs"),
+    ("socket", "AF_INET only (AF_INET6, AF_UNIX, AF_NETLINK are EAFNOSUPPORT); SOCK_RAW is ESOCKTNOSUPPORT"),
+    ("socketpair", "EAFNOSUPPORT (no AF_UNIX)"),
+    ("setsockopt", "IP_TOS, SO_BROADCAST, SO_OOBINLINE, SO_REUSEPORT, TCP_CORK, TCP_KEEPINTVL/KEEPCNT, TCP_MAXSEG and TCP_FASTOPEN are stored and reported but change nothing"),
+    ("sendmsg", "no ancillary data; UDP datagrams over 1472 bytes are EMSGSIZE (no IP fragmentation)"),
+    ("recvmsg", "no ancillary data (msg_controllen is set to 0)"),
+    ("bind", "of the local addresses only 0.0.0.0, 127.0.0.1 and the primary address (Linux also takes the rest of 127/8)"),
 ];
 
 /// The calling thread and its user state.
@@ -174,6 +181,29 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::MINCORE => mm::sys_mincore(c, a[0], a[1], a[2]),
         nr::SENDFILE => fs::sys_sendfile(c, i(a[0]), i(a[1]), a[2], a[3] as usize),
         nr::DUP2 => fs::sys_dup2(c, i(a[0]), i(a[1])),
+        nr::SOCKET => net::sys_socket(c, i(a[0]), a[1] as u32, i(a[2])),
+        nr::CONNECT => net::sys_connect(c, i(a[0]), a[1], a[2] as u32),
+        nr::ACCEPT => net::sys_accept4(c, i(a[0]), a[1], a[2], 0),
+        nr::SENDTO => net::sys_sendto(
+            c,
+            i(a[0]),
+            a[1],
+            a[2] as usize,
+            a[3] as u32,
+            a[4],
+            a[5] as u32,
+        ),
+        nr::RECVFROM => net::sys_recvfrom(c, i(a[0]), a[1], a[2] as usize, a[3] as u32, a[4], a[5]),
+        nr::SENDMSG => net::sys_sendmsg(c, i(a[0]), a[1], a[2] as u32),
+        nr::RECVMSG => net::sys_recvmsg(c, i(a[0]), a[1], a[2] as u32),
+        nr::SHUTDOWN => net::sys_shutdown(c, i(a[0]), i(a[1])),
+        nr::BIND => net::sys_bind(c, i(a[0]), a[1], a[2] as u32),
+        nr::LISTEN => net::sys_listen(c, i(a[0]), i(a[1])),
+        nr::GETSOCKNAME => net::sys_getsockname(c, i(a[0]), a[1], a[2]),
+        nr::GETPEERNAME => net::sys_getpeername(c, i(a[0]), a[1], a[2]),
+        nr::SOCKETPAIR => net::sys_socketpair(c, i(a[0]), a[1] as u32, i(a[2]), a[3]),
+        nr::SETSOCKOPT => net::sys_setsockopt(c, i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4])),
+        nr::GETSOCKOPT => net::sys_getsockopt(c, i(a[0]), i(a[1]), i(a[2]), a[3], a[4]),
         nr::PAUSE => signal::sys_pause(c),
         nr::NANOSLEEP => time::sys_nanosleep(a[0], a[1]),
         nr::GETITIMER => crate::proc::signal::sys_getitimer(c.process(), i(a[0]), a[1]),
@@ -312,6 +342,7 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::RENAMEAT2 => path::sys_renameat2(c, i(a[0]), a[1], i(a[2]), a[3], a[4] as u32),
         nr::GETRANDOM => proc::sys_getrandom(a[0], a[1] as usize, a[2] as u32),
         nr::STATX => fs::sys_statx(c, i(a[0]), a[1], a[2] as u32, a[3] as u32, a[4]),
+        nr::ACCEPT4 => net::sys_accept4(c, i(a[0]), a[1], a[2], a[3] as u32),
         nr::EXECVEAT => proc::sys_execveat(c, i(a[0]), a[1], a[2], a[3], a[4] as u32, frame),
         nr::FACCESSAT2 => path::sys_faccessat2(c, i(a[0]), a[1], a[2] as u32, a[3] as u32),
         // musl and Rust std fall back to clone/fork on ENOSYS, quietly.

@@ -37,3 +37,14 @@ pub fn outl(port: u16, value: u32) {
         core::arch::asm!("out dx, eax", in("dx") port, in("eax") value, options(nomem, nostack, preserves_flags))
     }
 }
+
+/// Reads a 32-bit word from an I/O port.
+#[inline]
+pub fn inl(port: u16) -> u32 {
+    let v: u32;
+    // SAFETY: as in `outb`.
+    unsafe {
+        core::arch::asm!("in eax, dx", out("eax") v, in("dx") port, options(nomem, nostack, preserves_flags))
+    }
+    v
+}
