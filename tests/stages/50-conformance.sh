@@ -22,7 +22,8 @@
 #                                              characters, job control, window size, hangup, EIO
 #    each must reach its `N passed, 0 failed` line (a panic, triple fault or timeout fails);
 # 4. run_on_keel: the same initrd on Keel (build/keel.elf), each program as PID 1; every run
-#    must pass, and the PASS/FAIL lines of both kernels are written side by side to
+#    must pass (or, for a program with tests/known-failures/NAME.txt, fail exactly the checks
+#    listed there, each with its reason: work in progress stays visible and cannot regress), and the PASS/FAIL lines of both kernels are written side by side to
 #    $KEEL_BUILD/conformance/logs/side-by-side-NAME.txt.
 # Both kernels get 512 MiB (the tmpfs checks write and read back a 100 MiB file).
 # Environment: KEEL_BUILD (default /tmp/keel-build), KEEL_CACHE (kernel cache, default
@@ -67,11 +68,28 @@ run_on_linux() { # NAME INIT_PATH [TIMEOUT]
 # environment) makes the test programs exit instead of calling reboot(2). The harness also
 # requires the `N passed, 0 failed` line. Then both sides are shown next to each other.
 run_on_keel() { # NAME INIT_PATH [TIMEOUT]
-  local name=$1 init=$2 t=${3:-$timeout} rc=0
+  local name=$1 init=$2 t=${3:-$timeout} rc=0 known=tests/known-failures/$name.txt
   echo "50-conformance: Keel run '$name' (init=$init)"
+  local expect='^[0-9]+ passed, 0 failed' status=()
+  if [ -f "$known" ]; then
+    # Checks Keel is known to fail (each named, with the reason, in the file): the run must
+    # end with its summary, and its FAIL lines must be exactly those.
+    expect='^[0-9]+ passed, [0-9]+ failed'; status=(--status 35)
+  fi
   python3 tools/qemu-run.py --quiet --mem 512M --kernel build/keel.elf --initrd "$initrd" \
-    --append "keel.test init=$init keel_pid1_exit=1" --timeout "$t" \
-    --log "$logs/keel-$name.log" --expect '^[0-9]+ passed, 0 failed' > "$logs/keel-$name.harness" 2>&1 || rc=$?
+    --append "keel.test init=$init keel_pid1_exit=1" --timeout "$t" "${status[@]}" \
+    --log "$logs/keel-$name.log" --expect "$expect" > "$logs/keel-$name.harness" 2>&1 || rc=$?
+  if [ $rc -eq 0 ] && [ -f "$known" ]; then
+    local got want
+    got=$(tr -d '\r' < "$logs/keel-$name.log" | sed -n 's/^FAIL \([^:]*\):.*/\1/p' | sort -u)
+    want=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$known" | sort -u)
+    if [ "$got" != "$want" ]; then
+      echo "50-conformance: Keel run '$name': its failures differ from $known:"
+      diff <(echo "$want") <(echo "$got") | sed -n 's/^< /  now passes (remove it from the list): /p; s/^> /  fails anew: /p'
+      return 1
+    fi
+    echo "50-conformance: Keel run '$name': $(echo "$want" | grep -c .) known failures, as listed in $known"
+  fi
   if [ $rc -ne 0 ]; then
     echo "50-conformance: Keel run '$name' FAILED:"
     grep -E '^qemu-run: FAIL' "$logs/keel-$name.harness" || true
@@ -83,7 +101,6 @@ run_on_keel() { # NAME INIT_PATH [TIMEOUT]
     > "$logs/side-by-side-$name.txt" 2>&1 || true
   return 0
 }
-
 
 run_on_linux all /init "$proctests_timeout"
 run_on_linux conformance-pid1 /usr/lib/keel-tests/conformance

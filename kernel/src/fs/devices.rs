@@ -10,16 +10,20 @@ use keel_vfs::{major, minor, DeviceKind, DeviceRegistry, FileOps, Inode};
 pub(super) struct Devices;
 
 impl DeviceRegistry for Devices {
-    fn open_device(&self, kind: DeviceKind, rdev: u64, _flags: u32) -> KResult<Arc<dyn FileOps>> {
+    fn open_device(&self, kind: DeviceKind, rdev: u64, flags: u32) -> KResult<Arc<dyn FileOps>> {
         if kind != DeviceKind::Char {
             return Err(Errno::ENXIO);
         }
         Ok(match (major(rdev), minor(rdev)) {
             // /dev/tty is the caller's controlling terminal; without one, ENXIO.
             (5, 0) => crate::tty::open_ctty()?,
-            (5, 1) | (4, 64) => Arc::new(crate::tty::console::Console),
+            (5, 1) => Arc::new(crate::tty::console::Console),
+            (4, 64) => {
+                crate::tty::acquire_on_open(flags, crate::tty::Ctty::Console, false);
+                Arc::new(crate::tty::console::Console)
+            }
             (5, 2) => crate::tty::pty::open_master()?,
-            (crate::tty::pty::PTS_MAJOR, n) => crate::tty::pty::open_slave(n)?,
+            (crate::tty::pty::PTS_MAJOR, n) => crate::tty::pty::open_slave(n, flags)?,
             (1, 3) => Arc::new(MemDev::Null),
             (1, 5) => Arc::new(MemDev::Zero),
             (1, 7) => Arc::new(MemDev::Full),

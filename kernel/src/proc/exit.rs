@@ -79,6 +79,9 @@ fn process_exit(p: &Arc<Process>, status: i32) {
     let mm = p.release_mm();
     drop(mm);
     release_vfork_parent(p);
+    if p.sid.load(Ordering::Acquire) == p.pid {
+        crate::tty::leader_exited(p);
+    }
     if p.pid == 1 {
         super::init::init_exited(status);
     }

@@ -133,6 +133,7 @@ pub fn clone(parent_thread: &Arc<Thread>, args: CloneArgs, frame: &TrapFrame) ->
             sigactions,
             limits,
             exit_signal: (flags & 0xff) as u32,
+            ctty: parent.ctty.lock().clone(),
         })
     };
 

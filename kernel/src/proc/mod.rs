@@ -134,6 +134,8 @@ pub struct Process {
     pub usage: Usage,
     /// CPU time and counts of its reaped children (RUSAGE_CHILDREN, times(2)).
     pub child_usage: Usage,
+    /// The controlling terminal (inherited by fork, cleared by setsid).
+    pub ctty: SpinLock<Option<crate::tty::Ctty>>,
     /// ITIMER_REAL / alarm state.
     pub itimer: IrqSpinLock<signal::RealTimer>,
     /// Monotonic time of the fork that made it (for /proc/PID/stat's start time).
@@ -369,6 +371,7 @@ pub struct Parts {
     pub sigactions: Arc<SigActions>,
     pub limits: [Rlimit; RLIM_NLIMITS],
     pub exit_signal: u32,
+    pub ctty: Option<crate::tty::Ctty>,
 }
 
 /// Creates a process from its parts, enters it in the pid table and in its parent's children.
@@ -410,6 +413,7 @@ pub fn make_process(parts: Parts) -> Arc<Process> {
         itimer: IrqSpinLock::new(signal::RealTimer::default()),
         start_ns: crate::time::monotonic_ns(),
         exit_comm: SpinLock::new([0; 16]),
+        ctty: SpinLock::new(parts.ctty),
     });
     TABLE.lock().insert(p.pid, p.clone());
     if let Some(parent) = &parts.parent {
@@ -451,6 +455,7 @@ fn new_init_process_parts(pid: u32) -> Option<Parts> {
         sigactions: Arc::new(IrqSpinLock::new([SigAction::default(); NSIG])),
         limits: default_limits(),
         exit_signal: keel_abi::signal::SIGCHLD,
+        ctty: None,
     })
 }
 

@@ -155,6 +155,8 @@ pub fn sys_setsid(c: &Caller) -> KResult<usize> {
     }
     p.sid.store(pid, Ordering::Release);
     p.pgid.store(pid, Ordering::Release);
+    // A new session has no controlling terminal.
+    *p.ctty.lock() = None;
     Ok(pid as usize)
 }
 

@@ -34,7 +34,7 @@ fn console_termios() -> Termios {
 
 /// The console's terminal.
 pub fn tty() -> &'static Tty {
-    CONSOLE.call_once(|| Tty::new(console_termios()))
+    CONSOLE.call_once(|| Tty::new(console_termios(), super::Ctty::Console))
 }
 
 /// Takes a byte from the UART (interrupt context); a signal character signals the

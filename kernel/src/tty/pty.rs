@@ -100,13 +100,16 @@ pub fn open_master() -> KResult<Arc<dyn FileOps>> {
     };
     let (uid, gid) = caller_ids();
     let t = now();
-    let pair = Arc::new(Pair {
+    let pair = Arc::new_cyclic(|me: &Weak<Pair>| Pair {
         index: index as u32,
         // Linux's pty driver: tty_std_termios with B38400|CS8|CREAD (no HUPCL).
-        slave: Tty::new(Termios {
-            c_cflag: B38400 | CS8 | CREAD,
-            ..keel_tty::default_termios()
-        }),
+        slave: Tty::new(
+            Termios {
+                c_cflag: B38400 | CS8 | CREAD,
+                ..keel_tty::default_termios()
+            },
+            super::Ctty::Pty(me.clone()),
+        ),
         to_master: SpinLock::new(VecDeque::new()),
         master_ready: Readiness::new(),
         slaves_open: AtomicUsize::new(0),
@@ -127,12 +130,15 @@ pub fn open_master() -> KResult<Arc<dyn FileOps>> {
 }
 
 /// Opens slave `index` (`/dev/pts/N`): ENXIO if there is no such pty, EIO while it is locked.
-pub fn open_slave(index: u32) -> KResult<Arc<dyn FileOps>> {
+pub fn open_slave(index: u32, flags: u32) -> KResult<Arc<dyn FileOps>> {
     let pair = pair(index).ok_or(Errno::ENXIO)?;
     if pair.locked.load(Ordering::Acquire) {
         return Err(Errno::EIO);
     }
-    Ok(Slave::new(pair))
+    let handle = pair.slave.handle();
+    let slave = Slave::new(pair);
+    super::acquire_on_open(flags, handle, false);
+    Ok(slave)
 }
 
 /// The indices of the ptys that exist now, ascending (what devpts lists).
@@ -191,16 +197,17 @@ pub fn controlling_index(sid: u32) -> Option<(u32, u32)> {
     })
 }
 
-/// The slave of the pty controlling session `sid`, opened anew (for `/dev/tty`).
-pub fn controlling(sid: u32) -> Option<Arc<dyn FileOps>> {
-    let pairs: Vec<Arc<Pair>> = PTYS.lock().iter().filter_map(Weak::upgrade).collect();
-    pairs
-        .into_iter()
-        .find(|p| p.slave.controls(sid))
-        .map(|p| Slave::new(p) as Arc<dyn FileOps>)
+/// A new open of the slave of `pair` (`/dev/tty` naming a pty).
+pub fn open_existing(pair: Arc<Pair>) -> Arc<dyn FileOps> {
+    Slave::new(pair)
 }
 
 impl Pair {
+    /// The slave's terminal.
+    pub fn slave(&self) -> &Tty {
+        &self.slave
+    }
+
     /// What `fstat` says of a slave opened without a path (TIOCGPTPEER): devpts's node with
     /// Linux's default mode 0600.
     fn slave_stat(&self) -> Metadata {
@@ -321,10 +328,25 @@ impl FileOps for Master {
                 UserPtr::<Winsize>::new(arg).write(p.slave.winsize())?;
                 Ok(0)
             }
-            TCGETS | TCSETS | TCSETSW | TCSETSF | TCFLSH | TCSBRK | TCXONC => {
+            TCFLSH => {
+                // The master's input is what the slave wrote; its output the slave's input.
+                match arg as u32 {
+                    TCIFLUSH => p.to_master.lock().clear(),
+                    TCOFLUSH => p.slave.state.lock().ld.flush_input(),
+                    TCIOFLUSH => {
+                        p.to_master.lock().clear();
+                        p.slave.state.lock().ld.flush_input();
+                    }
+                    _ => return Err(Errno::EINVAL),
+                }
+                p.slave.ready.notify(POLLOUT);
+                Ok(0)
+            }
+            TCGETS | TCSETS | TCSETSW | TCSETSF | TCSBRK | TCXONC => {
                 p.slave.ioctl(cmd, arg, 0)
             }
-            TIOCSCTTY | TIOCGPGRP | TIOCSPGRP | TIOCGSID | TIOCNOTTY => Err(Errno::ENOTTY),
+            TIOCGPGRP | TIOCGSID => p.slave.master_query(cmd, arg),
+            TIOCSCTTY | TIOCSPGRP | TIOCNOTTY => Err(Errno::ENOTTY),
             _ => Err(Errno::ENOTTY),
         }
     }

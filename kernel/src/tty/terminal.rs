@@ -41,6 +41,10 @@ pub struct State {
     pub fg_pgrp: u32,
     /// The other side went away (pty master closed): reads give EOF, writes EIO.
     pub hung_up: bool,
+    /// Threads whose read found nothing; one still waiting when the terminal hangs up gets
+    /// EIO, later reads EOF (as Linux's hung-up file operations give).
+    waiting: alloc::vec::Vec<u32>,
+    eio_for: alloc::vec::Vec<u32>,
 }
 
 /// One terminal.
@@ -48,6 +52,8 @@ pub struct Tty {
     pub state: IrqSpinLock<State>,
     /// Readers and pollers of this terminal wait here.
     pub ready: Readiness,
+    /// How processes name this terminal as their controlling terminal.
+    handle: super::Ctty,
 }
 
 /// The calling process (none for kernel threads).
@@ -68,7 +74,7 @@ fn ignores_or_blocks(sig: u32) -> bool {
 
 impl Tty {
     /// A terminal with these settings, controlling nothing yet.
-    pub fn new(termios: Termios) -> Tty {
+    pub fn new(termios: Termios, handle: super::Ctty) -> Tty {
         Tty {
             state: IrqSpinLock::new(State {
                 ld: LineDiscipline::new(termios),
@@ -76,9 +82,17 @@ impl Tty {
                 session: None,
                 fg_pgrp: 0,
                 hung_up: false,
+                waiting: alloc::vec::Vec::new(),
+                eio_for: alloc::vec::Vec::new(),
             }),
             ready: Readiness::new(),
+            handle,
         }
+    }
+
+    /// This terminal as a controlling-terminal handle.
+    pub fn handle(&self) -> super::Ctty {
+        self.handle.clone()
     }
 
     /// Whether this terminal controls session `sid` (for `/dev/tty`).
@@ -131,12 +145,21 @@ impl Tty {
     /// A read from this terminal: EAGAIN when there is nothing yet (the caller blocks).
     pub fn read(&self, buf: &mut [u8]) -> KResult<usize> {
         self.job_control(SIGTTIN)?;
+        let tid = crate::sched::current().tid();
         let mut s = self.state.lock();
+        if let Some(i) = s.eio_for.iter().position(|&t| t == tid) {
+            s.eio_for.swap_remove(i);
+            return Err(Errno::EIO);
+        }
+        s.waiting.retain(|&t| t != tid);
         match s.ld.read(buf) {
             Read::Data(n) => Ok(n),
             Read::Zero => Ok(0),
             Read::WouldBlock if s.hung_up => Ok(0),
-            Read::WouldBlock => Err(Errno::EAGAIN),
+            Read::WouldBlock => {
+                s.waiting.push(tid);
+                Err(Errno::EAGAIN)
+            }
         }
     }
 
@@ -172,21 +195,23 @@ impl Tty {
     /// The other side hung up: readers see EOF, the session's foreground group gets SIGHUP
     /// and SIGCONT, and the terminal stops controlling it.
     pub fn hang_up(&self) {
-        let (session, fg) = {
+        let session = {
             let mut s = self.state.lock();
             s.hung_up = true;
-            (s.session.take(), core::mem::replace(&mut s.fg_pgrp, 0))
+            let waiting = core::mem::take(&mut s.waiting);
+            s.eio_for.extend(waiting);
+            s.fg_pgrp = 0;
+            s.session.take()
         };
         if let Some(sid) = session {
-            // Linux: the session leader and the foreground group get SIGHUP, then SIGCONT.
-            for p in crate::proc::all_processes() {
-                let in_fg = fg != 0 && p.pgid.load(Ordering::Acquire) == fg;
-                if p.pid == sid || in_fg {
-                    let hup = crate::proc::SigInfo::kernel(keel_abi::signal::SIGHUP);
-                    crate::proc::signal::send_to_process(&p, hup);
-                    let cont = crate::proc::SigInfo::kernel(keel_abi::signal::SIGCONT);
-                    crate::proc::signal::send_to_process(&p, cont);
-                }
+            // Linux's tty_signal_session_leader: the session loses the terminal and its
+            // leader gets SIGHUP, then SIGCONT (the rest hear of it when the leader exits).
+            super::clear_session_ctty(sid, &self.handle);
+            if let Some(p) = crate::proc::by_pid(sid) {
+                let hup = crate::proc::SigInfo::kernel(keel_abi::signal::SIGHUP);
+                crate::proc::signal::send_to_process(&p, hup);
+                let cont = crate::proc::SigInfo::kernel(keel_abi::signal::SIGCONT);
+                crate::proc::signal::send_to_process(&p, cont);
             }
         }
         self.ready.notify(POLLIN | keel_vfs::consts::POLLHUP);
@@ -195,6 +220,14 @@ impl Tty {
     /// The terminal ioctls (termios, window size, controlling terminal, queue sizes).
     /// `outq` is the bytes written but not yet taken by the other side (TIOCOUTQ).
     pub fn ioctl(&self, cmd: u32, arg: u64, outq: usize) -> KResult<usize> {
+        if self.state.lock().hung_up {
+            // Linux's hung_up_tty_ioctl.
+            return Err(if cmd == TIOCSPGRP {
+                Errno::ENOTTY
+            } else {
+                Errno::EIO
+            });
+        }
         match cmd {
             TCGETS => {
                 let t = self.state.lock().ld.termios();
@@ -254,6 +287,11 @@ impl Tty {
         self.state.lock().winsize
     }
 
+    /// Whether this terminal is the caller's controlling terminal.
+    fn is_ctty_of(&self, p: &Process) -> bool {
+        p.ctty.lock().as_ref().is_some_and(|c| c.same(&self.handle))
+    }
+
     /// The job-control ioctls of a controlling terminal.
     fn ctty_ioctl(&self, cmd: u32, arg: u64) -> KResult<usize> {
         let p = caller().ok_or(Errno::ENOTTY)?;
@@ -261,71 +299,117 @@ impl Tty {
         match cmd {
             TIOCSCTTY => {
                 let leader = sid == p.pid;
-                if self.state.lock().session == Some(sid) {
+                if leader && self.state.lock().session == Some(sid) {
                     return Ok(0);
                 }
-                if !leader || super::session_has_ctty(sid) {
+                if !leader || p.ctty.lock().is_some() {
                     return Err(Errno::EPERM);
                 }
-                let mut s = self.state.lock();
-                if s.session.is_some() && (arg != 1 || p.cred.lock().euid != 0) {
-                    return Err(Errno::EPERM);
+                let stolen = {
+                    let mut s = self.state.lock();
+                    let old = s.session;
+                    if old.is_some() && (arg != 1 || p.cred.lock().euid != 0) {
+                        return Err(Errno::EPERM);
+                    }
+                    s.session = Some(sid);
+                    s.fg_pgrp = p.pgid.load(Ordering::Acquire);
+                    s.hung_up = false;
+                    old
+                };
+                if let Some(old) = stolen {
+                    super::clear_session_ctty(old, &self.handle);
                 }
-                s.session = Some(sid);
-                s.fg_pgrp = p.pgid.load(Ordering::Acquire);
-                s.hung_up = false;
+                *p.ctty.lock() = Some(self.handle.clone());
                 Ok(0)
             }
             TIOCGPGRP => {
-                let s = self.state.lock();
-                if s.session != Some(sid) {
-                    return Err(Errno::ENOTTY);
-                }
-                let g = s.fg_pgrp;
-                drop(s);
+                let g = self.pgrp_for(&p)?;
                 UserPtr::<i32>::new(arg).write(g as i32)?;
                 Ok(0)
             }
             TIOCSPGRP => {
                 let g = UserPtr::<i32>::new(arg).read()?;
-                if self.state.lock().session != Some(sid) {
+                if !self.is_ctty_of(&p) || self.state.lock().session != Some(sid) {
                     return Err(Errno::ENOTTY);
                 }
                 self.job_control(SIGTTOU)?;
                 if g < 0 {
                     return Err(Errno::EINVAL);
                 }
-                let exists = crate::proc::all_processes().iter().any(|q| {
-                    q.pgid.load(Ordering::Acquire) == g as u32
-                        && q.sid.load(Ordering::Acquire) == sid
-                });
-                if !exists {
+                let procs = crate::proc::all_processes();
+                let group: alloc::vec::Vec<_> = procs
+                    .iter()
+                    .filter(|q| q.pgid.load(Ordering::Acquire) == g as u32 && !q.is_zombie())
+                    .collect();
+                if group.is_empty() {
+                    return Err(Errno::ESRCH);
+                }
+                if group.iter().any(|q| q.sid.load(Ordering::Acquire) != sid) {
                     return Err(Errno::EPERM);
                 }
                 self.state.lock().fg_pgrp = g as u32;
                 Ok(0)
             }
             TIOCGSID => {
-                let s = self.state.lock().session.ok_or(Errno::ENOTTY)?;
-                if s != sid {
-                    return Err(Errno::ENOTTY);
-                }
+                let s = self.session_for(&p)?;
                 UserPtr::<i32>::new(arg).write(s as i32)?;
                 Ok(0)
             }
             TIOCNOTTY => {
-                let mut s = self.state.lock();
-                if s.session != Some(sid) {
+                if !self.is_ctty_of(&p) {
                     return Err(Errno::ENOTTY);
                 }
                 if sid == p.pid {
-                    s.session = None;
-                    s.fg_pgrp = 0;
+                    // Linux's disassociate_ctty(0): the foreground group gets SIGHUP and
+                    // SIGCONT, and the whole session loses the terminal.
+                    let fg = {
+                        let mut s = self.state.lock();
+                        s.session = None;
+                        core::mem::replace(&mut s.fg_pgrp, 0)
+                    };
+                    if fg != 0 {
+                        crate::proc::signal::send_to_group(fg, keel_abi::signal::SIGHUP);
+                        crate::proc::signal::send_to_group(fg, keel_abi::signal::SIGCONT);
+                    }
+                    super::clear_session_ctty(sid, &self.handle);
+                } else {
+                    *p.ctty.lock() = None;
                 }
                 Ok(0)
             }
             _ => Err(Errno::ENOTTY),
         }
+    }
+
+    /// TIOCGPGRP on the terminal itself: the caller must have it as controlling terminal.
+    fn pgrp_for(&self, p: &Process) -> KResult<u32> {
+        if !self.is_ctty_of(p) {
+            return Err(Errno::ENOTTY);
+        }
+        Ok(self.state.lock().fg_pgrp)
+    }
+
+    /// TIOCGSID on the terminal itself.
+    fn session_for(&self, p: &Process) -> KResult<u32> {
+        if !self.is_ctty_of(p) {
+            return Err(Errno::ENOTTY);
+        }
+        self.state.lock().session.ok_or(Errno::ENOTTY)
+    }
+
+    /// TIOCGPGRP and TIOCGSID through the pty master: no controlling-terminal check.
+    pub fn master_query(&self, cmd: u32, arg: u64) -> KResult<usize> {
+        let (session, fg) = {
+            let s = self.state.lock();
+            (s.session, s.fg_pgrp)
+        };
+        let v = if cmd == TIOCGSID {
+            session.ok_or(Errno::ENOTTY)?
+        } else {
+            fg
+        };
+        UserPtr::<i32>::new(arg).write(v as i32)?;
+        Ok(0)
     }
 }
 
