@@ -74,7 +74,14 @@ impl LineDiscipline {
         if !self.canonical() {
             if self.ready.len() < INPUT_MAX {
                 self.ready.push_back(b);
-                self.echo_char(b, echo);
+                if b == b'\n' && byte == b'\r' {
+                    // ICRNL makes CR special even here: N_TTY echoes its newline raw.
+                    if self.lflag(ECHO) || self.lflag(ECHONL) {
+                        self.echo_raw(b"\n", echo);
+                    }
+                } else {
+                    self.echo_char(b, echo);
+                }
             }
             return None;
         }
@@ -114,6 +121,9 @@ impl LineDiscipline {
         if self.ready.len() + self.line.len() + 1 >= INPUT_MAX {
             return;
         }
+        if self.line.is_empty() {
+            self.canon_column = self.column;
+        }
         self.line.push(b);
         self.echo_char(b, echo);
     }
@@ -128,7 +138,10 @@ impl LineDiscipline {
         if !self.lflag(ECHO) {
             return;
         }
-        if self.lflag(ECHOCTL) && ((b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f) {
+        // A newline ends a canonical line and echoes as itself; in non-canonical mode it is
+        // one more control character (`^J` with ECHOCTL), as N_TTY echoes it.
+        let newline = b == b'\n' && self.canonical();
+        if self.lflag(ECHOCTL) && ((b < 0x20 && !newline && b != b'\t') || b == 0x7f) {
             self.echo_raw(&[b'^', b ^ 0x40], echo);
         } else {
             self.echo_raw(&[b], echo);
@@ -188,11 +201,14 @@ impl LineDiscipline {
                 if what == Erase::Char && !self.lflag(ECHOE) {
                     let e = self.termios.c_cc[VERASE];
                     self.echo_char(e, echo);
+                } else if c == b'\t' {
+                    // Back up to where the tab started, without blanking (N_TTY).
+                    let start = self.line_width();
+                    for _ in 0..self.column.saturating_sub(start) {
+                        self.echo_raw(b"\x08", echo);
+                    }
                 } else {
-                    let wide = !continuation
-                        && self.lflag(ECHOCTL)
-                        && (c < 0x20 || c == 0x7f)
-                        && c != b'\t';
+                    let wide = !continuation && self.lflag(ECHOCTL) && (c < 0x20 || c == 0x7f);
                     for _ in 0..if wide { 2 } else { 1 } {
                         self.echo_raw(b"\x08 \x08", echo);
                     }
@@ -202,6 +218,20 @@ impl LineDiscipline {
                 break;
             }
         }
+    }
+}
+
+impl LineDiscipline {
+    /// The output column after echoing the line being edited (from where it started).
+    fn line_width(&self) -> usize {
+        let ctl = self.lflag(ECHOCTL);
+        let utf8 = self.termios.c_iflag & IUTF8 != 0;
+        self.line.iter().fold(self.canon_column, |col, &c| match c {
+            b'\t' => (col | 7) + 1,
+            c if c < 0x20 || c == 0x7f => col + if ctl { 2 } else { 0 },
+            c if utf8 && c & 0xc0 == 0x80 => col,
+            _ => col + 1,
+        })
     }
 }
 

@@ -99,6 +99,8 @@ pub struct LineDiscipline {
     column: usize,
     /// Output stopped by VSTOP (IXON) until VSTART (or any character with IXANY).
     stopped: bool,
+    /// The output column where the line being edited started (to back up over tabs).
+    canon_column: usize,
 }
 
 impl Default for LineDiscipline {
@@ -118,6 +120,7 @@ impl LineDiscipline {
             literal: false,
             column: 0,
             stopped: false,
+            canon_column: 0,
         }
     }
 

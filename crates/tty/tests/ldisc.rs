@@ -362,3 +362,31 @@ fn poll_wants_vmin_bytes_when_vtime_is_zero() {
     feed(&mut ld, b"a");
     assert!(ld.readable(), "with VTIME one byte is enough");
 }
+
+#[test]
+fn erasing_a_tab_backs_up_to_where_it_started() {
+    let mut ld = LineDiscipline::default();
+    let (echo, _) = feed(&mut ld, b"ab\t\x7f");
+    assert_eq!(
+        echo, b"ab\t\x08\x08\x08\x08\x08\x08",
+        "six columns back, no blanks"
+    );
+}
+
+#[test]
+fn a_noncanonical_newline_echoes_as_caret_j_with_echoctl() {
+    let mut t = default_termios();
+    t.c_lflag &= !ICANON;
+    let mut ld = LineDiscipline::new(t);
+    let (echo, _) = feed(&mut ld, b"\n");
+    assert_eq!(echo, b"^J");
+}
+
+#[test]
+fn a_noncanonical_cr_turned_newline_echoes_as_a_newline() {
+    let mut t = default_termios();
+    t.c_lflag &= !ICANON;
+    let mut ld = LineDiscipline::new(t);
+    let (echo, _) = feed(&mut ld, b"\r");
+    assert_eq!(echo, b"\r\n", "ICRNL's newline is echoed raw, then ONLCR");
+}

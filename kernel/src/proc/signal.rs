@@ -221,6 +221,9 @@ pub struct PerThread {
     pub pending: Pending,
     /// Mask to restore at the next return to user mode (or to save in the signal frame).
     pub saved_mask: Option<u64>,
+    /// Signals the thread waits for in rt_sigtimedwait (Linux's `real_blocked` trick): they
+    /// stay blocked, are never dropped as ignored, and wake it.
+    pub waiting_for: u64,
 }
 
 /// Linux's `recalc_sigpending` for one thread: whether something is deliverable.
@@ -298,15 +301,23 @@ pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
         t.user()
             .is_some_and(|u| u.sigmask.load(Ordering::Acquire) & bit(sig) != 0)
     });
-    if is_ignored(&act, sig) && !blocked_everywhere {
+    let awaited = |t: &Arc<Thread>| {
+        t.user()
+            .is_some_and(|u| u.sig.lock().waiting_for & bit(sig) != 0)
+    };
+    if is_ignored(&act, sig) && !blocked_everywhere && !threads.iter().any(awaited) {
         return;
     }
     p.sig.lock().pending.add(info);
-    // Wake a thread that can take it: the first that does not block it.
-    if let Some(t) = threads.iter().find(|t| {
-        t.user()
-            .is_some_and(|u| u.sigmask.load(Ordering::Acquire) & bit(sig) == 0)
-    }) {
+    // Wake a thread that can take it: one waiting for it in sigtimedwait, else the first
+    // that does not block it.
+    let target = threads.iter().find(|t| awaited(t)).or_else(|| {
+        threads.iter().find(|t| {
+            t.user()
+                .is_some_and(|u| u.sigmask.load(Ordering::Acquire) & bit(sig) == 0)
+        })
+    });
+    if let Some(t) = target {
         kick(t);
     }
 }
@@ -321,11 +332,12 @@ pub fn send_to_thread(t: &Arc<Thread>, info: SigInfo) {
         return;
     }
     let blocked = u.sigmask.load(Ordering::Acquire) & bit(sig) != 0;
-    if is_ignored(&action(p, sig), sig) && !blocked {
+    let awaited = u.sig.lock().waiting_for & bit(sig) != 0;
+    if is_ignored(&action(p, sig), sig) && !blocked && !awaited {
         return;
     }
     u.sig.lock().pending.add(info);
-    if !blocked {
+    if !blocked || awaited {
         kick(t);
     }
 }

@@ -201,19 +201,19 @@ pub fn sys_rt_sigtimedwait(
         None
     };
     let u = c.thread.user().ok_or(Errno::EINVAL)?;
-    // The waited-for signals are unblocked for the wait only (so they wake us), as Linux does.
-    let old = u.sigmask.load(Ordering::Acquire);
+    // The waited-for signals stay blocked (a handler must not take them) but wake us and are
+    // never dropped as ignored meanwhile (Linux's `real_blocked`).
     let got = loop {
         if let Some(i) = crate::proc::signal::dequeue_from(u, want) {
             break Ok(i);
         }
-        crate::proc::signal::set_mask(&c.thread, old & !want);
+        u.sig.lock().waiting_for = want;
         let r = crate::sched::waitqueue::block_until(
             || crate::proc::signal::pending_set(u) & want != 0,
             deadline,
             true,
         );
-        crate::proc::signal::set_mask(&c.thread, old);
+        u.sig.lock().waiting_for = 0;
         match r {
             Ok(()) => continue,
             Err(Errno::ETIMEDOUT) => break Err(Errno::EAGAIN),

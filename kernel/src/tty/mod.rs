@@ -106,7 +106,9 @@ pub fn acquire_on_open(flags: u32, handle: Ctty, noctty: bool) {
 /// The session leader `p` exits (Linux's `disassociate_ctty(1)`): its terminal's foreground
 /// group gets SIGHUP and the session loses the terminal.
 pub fn leader_exited(p: &crate::proc::Process) {
-    let Some(ctty) = p.ctty.lock().take() else { return };
+    let Some(ctty) = p.ctty.lock().take() else {
+        return;
+    };
     let fg = ctty.with(|t| {
         let mut s = t.state.lock();
         if s.session != Some(p.pid) {

@@ -342,9 +342,7 @@ impl FileOps for Master {
                 p.slave.ready.notify(POLLOUT);
                 Ok(0)
             }
-            TCGETS | TCSETS | TCSETSW | TCSETSF | TCSBRK | TCXONC => {
-                p.slave.ioctl(cmd, arg, 0)
-            }
+            TCGETS | TCSETS | TCSETSW | TCSETSF | TCSBRK | TCXONC => p.slave.ioctl(cmd, arg, 0),
             TIOCGPGRP | TIOCGSID => p.slave.master_query(cmd, arg),
             TIOCSCTTY | TIOCSPGRP | TIOCNOTTY => Err(Errno::ENOTTY),
             _ => Err(Errno::ENOTTY),

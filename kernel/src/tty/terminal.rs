@@ -138,6 +138,10 @@ impl Tty {
                 Ok(())
             };
         }
+        if pgrp_orphaned(pgid) {
+            // Nobody could continue a stopped orphan: Linux answers EIO instead.
+            return Err(Errno::EIO);
+        }
         crate::proc::signal::send_to_group(pgid, sig);
         Err(Errno::ERESTARTSYS)
     }
@@ -332,7 +336,14 @@ impl Tty {
                 if !self.is_ctty_of(&p) || self.state.lock().session != Some(sid) {
                     return Err(Errno::ENOTTY);
                 }
-                self.job_control(SIGTTOU)?;
+                // Linux's tiocspgrp turns tty_check_change's EIO into ENOTTY.
+                self.job_control(SIGTTOU).map_err(|e| {
+                    if e == Errno::EIO {
+                        Errno::ENOTTY
+                    } else {
+                        e
+                    }
+                })?;
                 if g < 0 {
                     return Err(Errno::EINVAL);
                 }
@@ -411,6 +422,20 @@ impl Tty {
         UserPtr::<i32>::new(arg).write(v as i32)?;
         Ok(0)
     }
+}
+
+/// Linux's `is_current_pgrp_orphaned`: no member has a parent in another group of the same
+/// session (so no shell could continue the group if it stopped).
+fn pgrp_orphaned(pgid: u32) -> bool {
+    let procs = crate::proc::all_processes();
+    !procs.iter().any(|q| {
+        q.pgid.load(Ordering::Acquire) == pgid
+            && !q.is_zombie()
+            && q.parent.lock().upgrade().is_some_and(|par| {
+                par.pgid.load(Ordering::Acquire) != pgid
+                    && par.sid.load(Ordering::Acquire) == q.sid.load(Ordering::Acquire)
+            })
+    })
 }
 
 fn sig_number(s: Signal) -> u32 {
