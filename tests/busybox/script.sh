@@ -232,3 +232,50 @@ echo "abcdef" | cut -c2-4
 echo "  spaced   out  " | awk '{ $1 = $1; print "[" $0 "]" }'
 printf '%05d|%-5s|%x|%o|%c\n' 42 ab 255 8 Z
 echo "time: $(date +%s)"
+
+echo "== proc and system tools"
+# /proc, read by ps, top, free, uptime, mount and df. Pids, times and sizes differ between runs
+# and kernels: mask turns every number into N and every run of spaces into one.
+mask() { sed -e 's/[0-9][0-9]*/N/g' -e 's/  */ /g' -e 's/ *$//'; }
+ps > ps.out
+grep -v '\[' ps.out | mask
+(
+  sleep 30 &
+  s=$!
+  until grep -q '^[0-9]* (sleep) ' /proc/$s/stat; do :; done
+  kill -STOP $s
+  until grep -q ') T ' /proc/$s/stat; do :; done
+  ps -o stat,comm,args | grep '[s]leep 30' | mask
+  kill -CONT $s
+  until grep -q ') S ' /proc/$s/stat; do :; done
+  ps -o stat,comm,args | grep '[s]leep 30' | mask
+  kill $s
+  wait $s
+  echo "sleep after SIGTERM: status $?"
+) 2> /dev/null
+grep -e '^Name:' -e '^State:' -e '^Threads:' /proc/self/status
+ls /proc/self/ | grep -x -e cmdline -e cwd -e exe -e fd -e stat -e status | xargs
+readlink /proc/self/fd/0
+readlink /proc/self/fd/1 | mask
+tty || echo "tty: status $?"
+top -n 1 -b | head -n 3 | mask
+free | mask
+uptime | mask
+mask < /proc/loadavg
+sed -n 's/:.*//p' /proc/meminfo | head -n 5 | xargs
+cut -d' ' -f1 /proc/stat | head -n 2 | xargs
+mount | grep -v -e '^rootfs ' -e '^sysfs '
+mount | grep '^rootfs ' | sed 's/ (.*//'
+mount -t tmpfs -o size=1m,mode=750 scratch /run
+df /run
+# (tmpfs's own options, not /proc's, differ: Keel shows nr_inodes and not inode64)
+mount | grep ' /run ' | sed -e 's/,nr_inodes=[0-9]*//' -e 's/,inode64//'
+umount /run
+mount -t devtmpfs devtmpfs /run
+stat -c '%n %F %t:%T %a %U:%G' /run/null /run/zero /run/full /run/random /run/urandom \
+  /run/tty /run/console /run/ptmx /run/ttyS0
+umount /run
+hostname keel-bb
+hostname
+uname -n
+cat /proc/sys/kernel/hostname

@@ -58,7 +58,18 @@ static void t_unprivileged(void)
 			       "startcode 1, endcode 1, startstack 0");
 		/* A change of user ids makes a process undumpable, and /proc shows it owned by
 		 * root; dumpable again, its files are its own. */
+		struct stat sst;
+		kt_expect_eq("user.setuid-makes-undumpable", prctl(PR_GET_DUMPABLE), 0);
+		kt_expect_true("user.undumpable-entries-owned-by-root",
+			       stat("/proc/self/environ", &sst) == 0 && sst.st_uid == 0 && sst.st_gid == 0,
+			       "/proc/self/environ owned by 0:0");
+		kt_expect_true("user.undumpable-dir-still-own",
+			       stat("/proc/self", &sst) == 0 && sst.st_uid == 1000 && sst.st_gid == 1000,
+			       "/proc/self (dr-xr-xr-x) owned by 1000:1000");
 		prctl(PR_SET_DUMPABLE, 1);
+		kt_expect_true("user.dumpable-entries-owned-by-user",
+			       stat("/proc/self/environ", &sst) == 0 && sst.st_uid == 1000 && sst.st_gid == 1000,
+			       "/proc/self/environ owned by 1000:1000");
 		kt_expect_true("user.own-environ-when-dumpable", slurp("/proc/self/environ") >= 0, "readable");
 		kt_expect_true("user.own-fd-link", rlink("/proc/self/fd/0", buf, sizeof buf) > 0, "readable");
 		kt_expect_eq("user.sethostname-eperm", sys_ret(sethostname("x", 1)), -EPERM);

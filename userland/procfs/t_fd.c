@@ -119,6 +119,14 @@ static void t_fd(void)
 	int ep = epoll_create1(0);
 	fd_link(ep, buf, sizeof buf);
 	expect_str("fd.epoll", buf, "anon_inode:[eventpoll]");
+	int ev = eventfd(0, 0);
+	fd_link(ev, buf, sizeof buf);
+	expect_str("fd.eventfd", buf, "anon_inode:[eventfd]");
+	close(ev);
+	int tf = timerfd_create(CLOCK_MONOTONIC, 0);
+	fd_link(tf, buf, sizeof buf);
+	expect_str("fd.timerfd", buf, "anon_inode:[timerfd]");
+	close(tf);
 
 	/* The listing has the open fds and not a closed one. */
 	int listed_ep = 0, listed_closed = 0;

@@ -151,6 +151,12 @@ pub trait FileOps: Send + Sync {
     fn as_any(&self) -> Option<&dyn core::any::Any> {
         None
     }
+
+    /// For a file of Linux's anonymous inode (epoll, eventfd, timerfd...), its name in
+    /// brackets (`[eventpoll]`), as `/proc/PID/fd` shows it (`anon_inode:[eventpoll]`).
+    fn anon_name(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Linux's `generic_file_llseek_size`: the new offset for a file of `size` bytes. EINVAL for a

@@ -36,6 +36,10 @@ impl EventFd {
 }
 
 impl FileOps for EventFd {
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("[eventfd]")
+    }
+
     fn read(&self, _pos: &mut u64, buf: &mut [u8], _flags: u32) -> KResult<usize> {
         if buf.len() < 8 {
             return Err(Errno::EINVAL);

@@ -487,6 +487,10 @@ impl Drop for Epoll {
 pub struct EpollFile(pub Arc<Epoll>);
 
 impl FileOps for EpollFile {
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("[eventpoll]")
+    }
+
     fn poll(&self) -> u16 {
         if self.0.any_ready() {
             POLLIN
@@ -514,11 +518,6 @@ fn as_epoll(f: &OpenFile) -> Option<Arc<Epoll>> {
         .iter()
         .filter_map(Weak::upgrade)
         .find(|e| core::ptr::eq(&e.ready as *const Readiness as *const (), p))
-}
-
-/// Whether `f` is an epoll instance (`/proc/PID/fd` names it `anon_inode:[eventpoll]`).
-pub fn is_epoll(f: &OpenFile) -> bool {
-    as_epoll(f).is_some()
 }
 
 /// Live epoll instances, to recognise epoll files (for the nesting rules).

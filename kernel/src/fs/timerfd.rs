@@ -146,6 +146,10 @@ impl TimerFd {
 }
 
 impl FileOps for TimerFd {
+    fn anon_name(&self) -> Option<&'static str> {
+        Some("[timerfd]")
+    }
+
     fn read(&self, _pos: &mut u64, buf: &mut [u8], _flags: u32) -> KResult<usize> {
         if buf.len() < 8 {
             return Err(Errno::EINVAL);

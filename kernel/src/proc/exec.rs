@@ -231,7 +231,12 @@ fn load_image(
     ];
     let (stack, strings) = build_stack(&mm, &argv, &envp, &execfn, &aux)?;
     mm.lock().image = image_info(&plan.segments, stack, strings, exe);
-    let comm = path.rsplit(|&b| b == b'/').next().unwrap_or(&path).to_vec();
+    // Linux names the process after the file exec was given (a script, not its interpreter).
+    let comm = execfn
+        .rsplit(|&b| b == b'/')
+        .next()
+        .unwrap_or(&execfn)
+        .to_vec();
     Ok(Loaded {
         mm,
         entry: plan.entry,
@@ -390,6 +395,8 @@ pub fn install(
     crate::arch::x86_64::msr::set_user_gs_base(0);
     u.clear_child_tid.store(0, Ordering::Relaxed);
     u.robust_list.store(0, Ordering::Relaxed);
+    // A new image is dumpable again (Linux's begin_new_exec, for a program without set-ID bits).
+    u.prctl.lock().dumpable = true;
     thread.set_name(&loaded.comm);
     *frame = crate::syscall::initial_frame(loaded.entry, loaded.stack);
 }

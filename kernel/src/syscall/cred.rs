@@ -48,8 +48,19 @@ fn update(
     let p = c.process();
     let mut cr = p.cred.lock();
     let privileged = cr.euid == 0;
-    let new = change(ids(&cr, user), privileged)?;
+    let old = ids(&cr, user);
+    let new = change(old, privileged)?;
     set_ids(&mut cr, user, new);
+    drop(cr);
+    // Linux's commit_creds: a new effective or filesystem id makes the process undumpable
+    // (suid_dumpable 0), so /proc shows its files as root's until PR_SET_DUMPABLE or exec.
+    if (old.1, old.3) != (new.1, new.3) {
+        for t in p.threads.lock().iter() {
+            if let Some(u) = t.user() {
+                u.prctl.lock().dumpable = false;
+            }
+        }
+    }
     Ok(0)
 }
 

@@ -1,7 +1,7 @@
 //! `/proc/PID/fd/N` and `/proc/PID/fdinfo/N`, and how an open file is named (Linux's
 //! `d_path` and `d_dname`): by the path it was opened by (`/dev/pts/0`, `/dev/console`,
 //! `/tmp/x`, with ` (deleted)` once its last link is gone), or for files without one by their
-//! kind: `pipe:[INO]`, `socket:[INO]`, `anon_inode:[eventpoll]`.
+//! kind: `pipe:[INO]`, `socket:[INO]`, `anon_inode:[eventpoll]` (`FileOps::anon_name`).
 //!
 //! An fd link is a magic link: following it leads to the open file's inode, so
 //! `open("/proc/self/fd/N")` opens that file again (files without an inode, such as pipes,
@@ -61,6 +61,9 @@ pub fn file_name(f: &OpenFile, root: &Arc<Inode>) -> Vec<u8> {
     if let (Some(inode), Some((dir, name))) = (f.inode(), f.origin()) {
         return path_name(root, dir, name, inode);
     }
+    if let Some(name) = f.ops().anon_name() {
+        return alloc::format!("anon_inode:{name}").into_bytes();
+    }
     let m = f.stat();
     match m.mode & S_IFMT {
         S_IFIFO => alloc::format!("pipe:[{}]", m.ino).into_bytes(),
@@ -68,7 +71,6 @@ pub fn file_name(f: &OpenFile, root: &Arc<Inode>) -> Vec<u8> {
         S_IFCHR if keel_vfs::major(m.rdev) == crate::tty::pty::PTS_MAJOR => {
             alloc::format!("/dev/pts/{}", keel_vfs::minor(m.rdev)).into_bytes()
         }
-        _ if crate::fs::poll::is_epoll(f) => b"anon_inode:[eventpoll]".to_vec(),
         _ => match f.inode() {
             Some(i) => crate::fs::vfs().path_of(root, i).unwrap_or_default(),
             None => b"anon_inode:[unknown]".to_vec(),

@@ -162,10 +162,13 @@ impl Task {
     }
 
     /// Mode, owner and link count of the directory (`entry` `None`) or of an entry: the owner
-    /// is the process's effective ids, or root when it is not dumpable.
+    /// is the process's effective ids, or root when it is not dumpable, except for the
+    /// world-readable directories (Linux's `task_dump_owner`).
     pub fn attrs(self, entry: Option<Entry>) -> (u32, u32, u32, u32) {
+        let open_dir =
+            entry.is_none_or(|e| e.file_type() == FileType::Directory && e.mode() == 0o555);
         let (uid, gid) = match self.get() {
-            Ok(p) if dumpable(&p) => {
+            Ok(p) if open_dir || dumpable(&p) => {
                 let c = p.cred.lock();
                 (c.euid, c.egid)
             }
