@@ -11,8 +11,8 @@ directories, regular files, symlinks, and any FIFOs/device nodes the tree alread
 Device nodes can't be created with mknod by an unprivileged build user, so they come from
 `--dev` specs instead, e.g. `--dev /dev/console:c:5:1:0600`; MODE is octal permission bits.
 `--default-devs` adds the usual set: console (5,1), tty (5,0), null (1,3), zero (1,5),
-full (1,7), random (1,8), urandom (1,9). A missing parent directory of a `--dev`/`--dir` path
-is added with mode 0755.
+full (1,7), random (1,8), urandom (1,9), ptmx (5,2), ttyS0 (4,64). A missing parent
+directory of a `--dev`/`--dir` path is added with mode 0755.
 
 Reproducible: entries sorted by path components (a directory always precedes its contents),
 inode numbers assigned in that order, nlink 1 for files (2 for directories), uid/gid 0 unless
@@ -36,6 +36,8 @@ DEFAULT_DEVS = [
     "/dev/full:c:1:7:0666",
     "/dev/random:c:1:8:0666",
     "/dev/urandom:c:1:9:0666",
+    "/dev/ptmx:c:5:2:0666",
+    "/dev/ttyS0:c:4:64:0620",
 ]
 
 

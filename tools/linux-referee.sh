@@ -13,7 +13,7 @@
 # header's payload_offset) and boots with `qemu -kernel` through its PVH note, skipping the
 # ~5 s of decompression under TCG.
 #
-# QEMU: -accel tcg -cpu max -m 256M -nographic -no-reboot, command line
+# QEMU: -accel tcg -cpu max -m MEM (256M) -nographic -no-reboot, command line
 # `console=ttyS0 rdinit=INIT_PATH quiet panic=-1 ...`. The serial output streams to stdout and
 # to the log file.
 #
@@ -27,6 +27,7 @@
 #   --net-opt OPT      with --with-net: one more option for QEMU's user network, e.g.
 #                      hostfwd=tcp:127.0.0.1:8080-:80 (repeatable)
 #   --qemu-arg ARG     one more QEMU argument (repeatable)
+#   --mem SIZE         guest memory (default 256M)
 #   --quiet            do not stream the serial output (the summary is still printed)
 # Result (exit status): 0 when the log has a summary line `N passed, 0 failed` and no kernel
 # panic; 1 when the summary reports failures; 2 when no summary was reached (panic, triple
@@ -159,7 +160,7 @@ EOF
 [ "${KEEL_REFEREE_LIB:-0}" = 1 ] && return 0
 
 # --- main -------------------------------------------------------------------------------------
-timeout=120; log=""; with_net=0; quiet=0; qemu_extra=(); net_opts=
+timeout=120; log=""; with_net=0; quiet=0; qemu_extra=(); mem=256M; net_opts=
 while [ $# -gt 0 ]; do
   case $1 in
     --side-by-side) shift; [ $# -ge 2 ] || die "--side-by-side needs two logs"; side_by_side "$@"; exit 0 ;;
@@ -170,6 +171,7 @@ while [ $# -gt 0 ]; do
     --net-opt) net_opts="$net_opts,$2"; shift 2 ;;
     --qemu-arg) qemu_extra+=("$2"); shift 2 ;;
     --quiet) quiet=1; shift ;;
+    --mem) mem=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) break ;;
@@ -197,12 +199,12 @@ say "serial log: $log (timeout ${timeout}s)"
 start=$(date +%s.%N)
 set +e
 if [ $quiet = 1 ]; then
-  timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 1 \
+  timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 1 \
     -nographic -no-reboot -kernel "$kdir/vmlinux" -initrd "$run_initrd" -append "$cmdline" \
     "${net_args[@]}" "${qemu_extra[@]}" < /dev/null > "$log" 2>&1
   qrc=$?
 else
-  timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 1 \
+  timeout --foreground -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 1 \
     -nographic -no-reboot -kernel "$kdir/vmlinux" -initrd "$run_initrd" -append "$cmdline" \
     "${net_args[@]}" "${qemu_extra[@]}" < /dev/null 2>&1 | tee "$log"
   qrc=${PIPESTATUS[0]}

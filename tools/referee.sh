@@ -8,7 +8,7 @@
 # /usr/lib/keel-tests/rust-probe, /usr/lib/keel-tests/hello, /usr/lib/keel-tests/badptr).
 # Builds the kernel and userland, packs the initrd, boots it on both kernels with PROGRAM as
 # PID 1, and prints the PASS/FAIL lines of each side and every check where they differ.
-# Exit status 0 when both sides report 0 failures.
+# Both kernels get 512 MiB. Exit status 0 when both sides report 0 failures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prog=${1:-/usr/lib/keel-tests/conformance}
@@ -23,9 +23,9 @@ USERLAND_CARGO_TARGET_DIR=$work/cargo-target userland/build.sh "$work/root" > "$
 python3 initrd/mkcpio.py "$work/root" "$work/initrd.cpio" --default-devs > /dev/null
 name=$(basename "$prog")
 echo "referee: $prog on Linux"
-lrc=0; tools/linux-referee.sh --quiet --timeout 300 --log "$work/linux-$name.log" "$work/initrd.cpio" "$prog" || lrc=$?
+lrc=0; tools/linux-referee.sh --quiet --mem 512M --timeout 300 --log "$work/linux-$name.log" "$work/initrd.cpio" "$prog" || lrc=$?
 echo "referee: $prog on Keel"
-krc=0; python3 tools/qemu-run.py --quiet --kernel build/keel.elf --initrd "$work/initrd.cpio" --timeout 300 \
+krc=0; python3 tools/qemu-run.py --quiet --mem 512M --kernel build/keel.elf --initrd "$work/initrd.cpio" --timeout 300 \
   --append "keel.test init=$prog keel_pid1_exit=1" --log "$work/keel-$name.log" --expect '^[0-9]+ passed, 0 failed' > "$work/keel-$name.harness" || krc=$?
 tools/linux-referee.sh --side-by-side "$work/linux-$name.log" "$work/keel-$name.log" linux keel || true
 echo "referee: Linux $( [ $lrc = 0 ] && echo passed || echo FAILED ), Keel $( [ $krc = 0 ] && echo passed || echo FAILED ) (logs in $work)"

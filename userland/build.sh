@@ -14,6 +14,9 @@
 #   /usr/lib/keel-tests/badptr         hostile arguments to every system call
 #   /usr/lib/keel-tests/proctests      the process-model tests: fork, exec, wait, signals, pipes,
 #                                      poll/select/epoll, threads, futex, limits
+#   /usr/lib/keel-tests/procfs         /proc, devtmpfs and devpts against Linux's formats
+#   /usr/lib/keel-tests/ptytests       pseudo-terminals: line discipline, echo, signals from
+#                                      control characters, job control, window size, hangup, EIO
 #   /usr/lib/keel-tests/nettests       socket conformance over 127.0.0.1 and 10.0.2.15
 #   /usr/lib/keel-tests/netserve       the test servers the host reaches (echo, http) and the
 #                                      in-guest network benchmark
@@ -22,6 +25,7 @@
 #   /usr/lib/keel-tests/rust-threads   Rust std threads, sync and processes (same target)
 #   /usr/share/keel-tests/...          fixtures (userland/fixtures/mkfixtures.py)
 #   /dev /proc /sys /tmp /root         empty directories (device nodes come from mkcpio --dev)
+#   /dev/pts /mnt                      empty mount points (devpts, devtmpfs in procfs's tests)
 # Then build the initrd with: initrd/mkcpio.py OUTDIR initrd.cpio --default-devs
 #
 # The C compiler: $KEEL_CC if set; else KEEL_CC from `ports/build.sh --print-env` when that
@@ -63,7 +67,7 @@ echo "build.sh: C compiler: $cc"
 cflags=(-O2 -g -Wall -Wextra -Wno-unused-function -Wno-missing-field-initializers -std=gnu11)
 lib="$out/usr/lib/keel-tests"
 mkdir -p "$lib" "$out/etc" "$out/usr/share/keel-tests" "$out/dev" "$out/proc" "$out/sys" \
-         "$out/tmp" "$out/root"
+         "$out/tmp" "$out/root" "$out/dev/pts" "$out/mnt"
 chmod 1777 "$out/tmp"
 
 build_c() { # NAME OUTPUT SOURCE [extra flags...]
@@ -94,11 +98,13 @@ build_c bench "$lib/bench" "$here/bench/bench.c" -static
 build_c bench-true "$lib/bench-true" "$here/bench/bench-true.c" -static -nostdlib -ffreestanding
 build_c badptr "$lib/badptr" "$here/badptr/badptr.c" -static
 build_c proctests "$lib/proctests" "$here/proctests/proctests.c" -static -pthread
+build_c procfs "$lib/procfs" "$here/procfs/procfs.c" -static -pthread
+build_c ptytests "$lib/ptytests" "$here/ptytests/ptytests.c" -static
 build_c nettests "$lib/nettests" "$here/nettests/nettests.c" -static
 build_c netserve "$lib/netserve" "$here/netserve/netserve.c" -static
 
 for f in "$out/init" "$lib/conformance" "$lib/exec-check" "$lib/hello" "$lib/bench" "$lib/bench-true" \
-         "$lib/badptr" "$lib/proctests" "$lib/nettests" "$lib/netserve"; do
+         "$lib/badptr" "$lib/proctests" "$lib/procfs" "$lib/ptytests" "$lib/nettests" "$lib/netserve"; do
   file "$f" 2>/dev/null | grep -q 'dynamically linked\|interpreter' && {
     echo "build.sh: $f is dynamically linked: the compiler did not honour -static" >&2; exit 1; }
 done
@@ -108,7 +114,9 @@ python3 "$here/fixtures/mkfixtures.py" "$out/usr/share/keel-tests" "$lib/conform
 
 tests="conformance
 hello
-proctests"
+proctests
+procfs
+ptytests"
 if [ $rust = 1 ]; then
   tdir=${USERLAND_CARGO_TARGET_DIR:-$out/../.cargo-target-userland}
   for prog in rust-probe rust-threads rust-net; do

@@ -23,6 +23,7 @@ mod selftest;
 mod sync;
 mod syscall;
 mod time;
+mod tty;
 
 use spin::Once;
 
@@ -122,7 +123,7 @@ const SERIAL_VECTOR: u8 = 36;
 
 fn serial_interrupt() {
     while let Some(b) = drivers::serial::try_read() {
-        fs::console_input(b);
+        tty::console::console_input(b);
     }
 }
 

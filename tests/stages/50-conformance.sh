@@ -16,14 +16,20 @@
 #      rdinit=/usr/lib/keel-tests/proctests    fork, exec, wait, signals, pipes, poll/epoll,
 #                                              threads, futex, limits (the reaper of orphans too)
 #      rdinit=/usr/lib/keel-tests/rust-threads Rust std threads, sync and std::process
+#      rdinit=/usr/lib/keel-tests/procfs       /proc, devtmpfs and devpts in Linux's formats
+#      rdinit=/usr/lib/keel-tests/ptytests     pseudo-terminals: it mounts devpts and proc itself;
+#                                              canonical and raw reads, echo, signals from control
+#                                              characters, job control, window size, hangup, EIO
 #    each must reach its `N passed, 0 failed` line (a panic, triple fault or timeout fails);
 # 4. run_on_keel: the same initrd on Keel (build/keel.elf), each program as PID 1; every run
 #    must pass, and the PASS/FAIL lines of both kernels are written side by side to
 #    $KEEL_BUILD/conformance/logs/side-by-side-NAME.txt.
+# Both kernels get 512 MiB (the tmpfs checks write and read back a 100 MiB file).
 # Environment: KEEL_BUILD (default /tmp/keel-build), KEEL_CACHE (kernel cache, default
 # ~/.cache/keel), KEEL_CONFORMANCE_TIMEOUT (seconds per QEMU run, default 180),
-# KEEL_PROCTESTS_TIMEOUT (seconds for the proctests runs, default 900: each of its 13 groups
-# may take up to 60 s before the program kills it, and it must still print its summary).
+# KEEL_PROCTESTS_TIMEOUT (seconds for the proctests and ptytests runs, default 900: each of
+# their 13 and 12 groups may take up to 60 s before the program kills it, and it must still
+# print its summary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -46,7 +52,7 @@ failures=()
 run_on_linux() { # NAME INIT_PATH [TIMEOUT]
   local name=$1 init=$2 t=${3:-$timeout} rc=0
   echo "50-conformance: Linux run '$name' (rdinit=$init)"
-  tools/linux-referee.sh --quiet --timeout "$t" --log "$logs/linux-$name.log" \
+  tools/linux-referee.sh --quiet --mem 512M --timeout "$t" --log "$logs/linux-$name.log" \
     "$initrd" "$init" || rc=$?
   if [ $rc -ne 0 ]; then
     echo "50-conformance: Linux run '$name' FAILED (referee status $rc); log $logs/linux-$name.log, its tail:"
@@ -63,7 +69,7 @@ run_on_linux() { # NAME INIT_PATH [TIMEOUT]
 run_on_keel() { # NAME INIT_PATH [TIMEOUT]
   local name=$1 init=$2 t=${3:-$timeout} rc=0
   echo "50-conformance: Keel run '$name' (init=$init)"
-  python3 tools/qemu-run.py --quiet --kernel build/keel.elf --initrd "$initrd" \
+  python3 tools/qemu-run.py --quiet --mem 512M --kernel build/keel.elf --initrd "$initrd" \
     --append "keel.test init=$init keel_pid1_exit=1" --timeout "$t" \
     --log "$logs/keel-$name.log" --expect '^[0-9]+ passed, 0 failed' > "$logs/keel-$name.harness" 2>&1 || rc=$?
   if [ $rc -ne 0 ]; then
@@ -86,14 +92,15 @@ run_on_linux hello-pid1 /usr/lib/keel-tests/hello
 run_on_linux badptr-pid1 /usr/lib/keel-tests/badptr
 run_on_linux proctests-pid1 /usr/lib/keel-tests/proctests "$proctests_timeout"
 run_on_linux rust-threads-pid1 /usr/lib/keel-tests/rust-threads
+run_on_linux procfs-pid1 /usr/lib/keel-tests/procfs
+run_on_linux ptytests-pid1 /usr/lib/keel-tests/ptytests "$proctests_timeout"
 
-# proctests and rust-threads need fork, signals, pipes and threads: on Keel they fail until the
-# process layer lands (their Linux runs above are what proves the tests themselves).
 for pair in conformance-pid1:/usr/lib/keel-tests/conformance rust-probe-pid1:/usr/lib/keel-tests/rust-probe \
             hello-pid1:/usr/lib/keel-tests/hello badptr-pid1:/usr/lib/keel-tests/badptr \
-            proctests-pid1:/usr/lib/keel-tests/proctests rust-threads-pid1:/usr/lib/keel-tests/rust-threads; do
+            proctests-pid1:/usr/lib/keel-tests/proctests rust-threads-pid1:/usr/lib/keel-tests/rust-threads \
+            procfs-pid1:/usr/lib/keel-tests/procfs ptytests-pid1:/usr/lib/keel-tests/ptytests; do
   t=$timeout
-  [ "${pair%%:*}" = proctests-pid1 ] && t=$proctests_timeout
+  case ${pair%%:*} in proctests-pid1|ptytests-pid1) t=$proctests_timeout ;; esac
   rc=0; run_on_keel "${pair%%:*}" "${pair#*:}" "$t" || rc=$?
   if [ $rc != 0 ]; then
     failures+=("keel-${pair%%:*}")

@@ -2,13 +2,14 @@
  *
  *   /usr/lib/keel-tests/conformance [GROUP...]
  *
- * Runs the groups (proc, fs, mm, sig, efault, exec; all by default), printing `PASS name` or
- * `FAIL name: expected X got Y` per check, then ends with the exec chain: it execs the `#!` script
+ * Runs the groups (proc, fs, mm, sig, files, locks, mount, cred, efault, exec; all by default),
+ * printing `PASS name` or `FAIL name: expected X got Y` per check, then ends with the exec
+ * chain: it execs the `#!` script
  * /usr/share/keel-tests/exec-script, whose interpreter /usr/lib/keel-tests/exec-check checks
  * what survives execve (argv, fds, close-on-exec, signal state, a fresh address space), adds
  * its own results to the counts passed in the environment and prints the final
  * `N passed, N failed`. Works as PID 1 (`rdinit=`/`init=` pointing here): the last program of
- * the chain then powers the machine off (see ../common/kt.h). Needs no fork.
+ * the chain then powers the machine off (see ../common/kt.h). The locks and cred groups fork.
  */
 #include "conformance.h" /* first: it defines _GNU_SOURCE */
 
@@ -18,6 +19,10 @@
 #include "t_sig.c"
 #include "t_efault.c"
 #include "t_exec.c"
+#include "t_files.c"
+#include "t_locks.c"
+#include "t_mount.c"
+#include "t_cred.c"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -92,6 +97,14 @@ int main(int argc, char **argv, char **envp)
 		t_mm();
 	if (wanted(argc, argv, "sig"))
 		t_sig();
+	if (wanted(argc, argv, "files"))
+		t_files();
+	if (wanted(argc, argv, "locks"))
+		t_locks();
+	if (wanted(argc, argv, "mount"))
+		t_mount();
+	if (wanted(argc, argv, "cred"))
+		t_cred();
 	if (wanted(argc, argv, "efault"))
 		t_efault();
 	if (wanted(argc, argv, "exec")) {

@@ -138,8 +138,9 @@ static void setup_mounts(void)
 	mkdir("/proc", 0555);
 	if (mount("proc", "/proc", "proc", 0, NULL) != 0 && errno != EBUSY)
 		say("mount /proc: %s (fine on Keel for now)", strerror(errno));
+	/* Keel's /proc/version has Linux's format too; its release says "-keel-". */
 	if (read_file("/proc/version", version, sizeof version) > 0 &&
-	    strncmp(version, "Linux version", 13) == 0)
+	    strncmp(version, "Linux version", 13) == 0 && !strstr(version, "-keel-"))
 		is_linux = 1;
 	if (read_file("/proc/cmdline", cmdline, sizeof cmdline) < 0)
 		cmdline[0] = 0;

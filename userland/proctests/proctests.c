@@ -3,7 +3,7 @@
  *   /usr/lib/keel-tests/proctests [GROUP...]
  *   /usr/lib/keel-tests/proctests --helper MODE [ARGS...]     (exec'd by the tests themselves)
  *
- * Groups: fork exec wait pgrp sig sigfault sigintr pipe poll epoll thread futex limits (all by
+ * Groups: fork exec wait pgrp sig sigfault sigintr pipe poll epoll thread futex evfd leak limits (all by
  * default). Each group runs in a child of its own (a new process group), so that a crash or a
  * hang ends that group only: the runner waits for it with a deadline, kills the group when it
  * passes, adds the child's counts to its own (through a shared page) and checks that it ended
@@ -28,6 +28,8 @@
 #include "t_epoll.c"
 #include "t_thread.c"
 #include "t_futex.c"
+#include "t_evfd.c"
+#include "t_leak.c"
 #include "t_limits.c"
 
 /* Seconds a group may run (Linux needs a few under TCG). Every group hanging would take 13 min:
@@ -51,7 +53,7 @@ static const struct group groups[] = {
 	{ "poll", t_poll },
 	{ "epoll", t_epoll },
 	{ "thread", t_thread },
-	{ "futex", t_futex },
+	{ "futex", t_futex }, { "evfd", t_evfd }, { "leak", t_leak },
 	{ "limits", t_limits },
 };
 

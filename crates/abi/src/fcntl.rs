@@ -140,3 +140,52 @@ pub const X_OK: u32 = 1;
 pub const W_OK: u32 = 2;
 /// `access` mode: read.
 pub const R_OK: u32 = 4;
+
+/// Open-file-description lock: test (`struct flock`, `l_pid` must be 0).
+pub const F_OFD_GETLK: u32 = 36;
+/// Open-file-description lock: set or clear without waiting.
+pub const F_OFD_SETLK: u32 = 37;
+/// Open-file-description lock: set, waiting for conflicting locks to go.
+pub const F_OFD_SETLKW: u32 = 38;
+
+/// `flock(2)`: shared lock.
+pub const LOCK_SH: u32 = 1;
+/// `flock(2)`: exclusive lock.
+pub const LOCK_EX: u32 = 2;
+/// `flock(2)`: do not wait (EWOULDBLOCK instead).
+pub const LOCK_NB: u32 = 4;
+/// `flock(2)`: unlock.
+pub const LOCK_UN: u32 = 8;
+
+/// The kernel's `struct flock` on x86_64 (32 bytes): a byte-range lock for `fcntl(2)`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Flock {
+    /// `F_RDLCK`, `F_WRLCK` or `F_UNLCK`.
+    pub l_type: i16,
+    /// `SEEK_SET`, `SEEK_CUR` or `SEEK_END`: what `l_start` is relative to.
+    pub l_whence: i16,
+    /// Padding; written as zero.
+    pub pad0: u32,
+    /// First byte of the range.
+    pub l_start: i64,
+    /// Length; 0 means to the end of the file and beyond, negative means before `l_start`.
+    pub l_len: i64,
+    /// Owner of a conflicting lock (`F_GETLK`), -1 for an open-file-description lock.
+    pub l_pid: i32,
+    /// Padding; written as zero.
+    pub pad1: u32,
+}
+const _: () = assert!(core::mem::size_of::<Flock>() == 32);
+
+/// `renameat2(2)`: fail with EEXIST if the new name exists.
+pub const RENAME_NOREPLACE: u32 = 1;
+/// `renameat2(2)`: swap the two names atomically.
+pub const RENAME_EXCHANGE: u32 = 2;
+/// `renameat2(2)`: leave a whiteout (overlay file systems only).
+pub const RENAME_WHITEOUT: u32 = 4;
+
+/// `utimensat(2)`: set this time to now.
+pub const UTIME_NOW: i64 = (1 << 30) - 1;
+/// `utimensat(2)`: leave this time alone.
+pub const UTIME_OMIT: i64 = (1 << 30) - 2;

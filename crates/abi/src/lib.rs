@@ -16,6 +16,7 @@ pub mod errno;
 pub mod fcntl;
 pub mod futex;
 pub mod mman;
+pub mod mount;
 pub mod poll;
 pub mod prctl;
 pub mod random;

@@ -23,6 +23,16 @@ impl Timespec {
     pub fn is_valid(&self) -> bool {
         self.tv_sec >= 0 && (0..NSEC_PER_SEC).contains(&self.tv_nsec)
     }
+
+    /// The duration in nanoseconds, saturating (for a valid timespec); `None` if invalid.
+    #[must_use]
+    pub fn as_ns(&self) -> Option<u64> {
+        self.is_valid().then(|| {
+            (self.tv_sec as u64)
+                .saturating_mul(NSEC_PER_SEC as u64)
+                .saturating_add(self.tv_nsec as u64)
+        })
+    }
 }
 
 /// `struct timeval`: seconds and microseconds.

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use keel_abi::{
-    auxv, dirent, fcntl, futex, mman, poll, prctl, random, reboot, resource, signal, stat, termios,
-    time, uio, uname,
+    auxv, dirent, fcntl, futex, mman, mount, poll, prctl, random, reboot, resource, signal, stat,
+    termios, time, uio, uname,
 };
 
 /// One C expression and the value Rust says it has.
@@ -85,6 +85,22 @@ fn uapi_checks() -> Vec<Check> {
         k!(fcntl::F_GET_SEALS), k!(fcntl::F_RDLCK), k!(fcntl::F_WRLCK), k!(fcntl::F_UNLCK),
         k!(fcntl::FD_CLOEXEC), k!(fcntl::SEEK_SET), k!(fcntl::SEEK_CUR), k!(fcntl::SEEK_END),
         k!(fcntl::SEEK_DATA), k!(fcntl::SEEK_HOLE),
+        k!(fcntl::F_OFD_GETLK), k!(fcntl::F_OFD_SETLK), k!(fcntl::F_OFD_SETLKW),
+        k!(fcntl::LOCK_SH), k!(fcntl::LOCK_EX), k!(fcntl::LOCK_NB), k!(fcntl::LOCK_UN),
+        size!(fcntl::Flock, "struct flock"),
+        k!(fcntl::RENAME_NOREPLACE), k!(fcntl::RENAME_EXCHANGE), k!(fcntl::RENAME_WHITEOUT),
+        // mount, statfs
+        k!(mount::MS_RDONLY), k!(mount::MS_NOSUID), k!(mount::MS_NODEV), k!(mount::MS_NOEXEC),
+        k!(mount::MS_SYNCHRONOUS), k!(mount::MS_REMOUNT), k!(mount::MS_MANDLOCK),
+        k!(mount::MS_DIRSYNC), k!(mount::MS_NOSYMFOLLOW), k!(mount::MS_NOATIME),
+        k!(mount::MS_NODIRATIME), k!(mount::MS_BIND), k!(mount::MS_MOVE), k!(mount::MS_REC),
+        k!(mount::MS_SILENT), k!(mount::MS_UNBINDABLE), k!(mount::MS_PRIVATE),
+        k!(mount::MS_SLAVE), k!(mount::MS_SHARED), k!(mount::MS_RELATIME),
+        k!(mount::MS_STRICTATIME), k!(mount::MS_LAZYTIME), k!(mount::MS_MGC_VAL),
+        k!(mount::MS_MGC_MSK),
+        size!(mount::StatFs, "struct statfs"),
+        k!(mount::TMPFS_MAGIC), k!(mount::RAMFS_MAGIC), k!(mount::PROC_SUPER_MAGIC),
+        k!(mount::DEVPTS_SUPER_MAGIC), k!(mount::SYSFS_MAGIC),
         // mman
         k!(mman::PROT_NONE), k!(mman::PROT_READ), k!(mman::PROT_WRITE), k!(mman::PROT_EXEC),
         k!(mman::PROT_SEM), k!(mman::PROT_GROWSDOWN), k!(mman::PROT_GROWSUP),
@@ -343,6 +359,23 @@ fn uapi_checks() -> Vec<Check> {
         field!(futex::RobustListHead, list, "struct robust_list_head"),
         field!(futex::RobustListHead, futex_offset, "struct robust_list_head"),
         field!(futex::RobustListHead, list_op_pending, "struct robust_list_head"),
+        field!(fcntl::Flock, l_type, "struct flock"),
+        field!(fcntl::Flock, l_whence, "struct flock"),
+        field!(fcntl::Flock, l_start, "struct flock"),
+        field!(fcntl::Flock, l_len, "struct flock"),
+        field!(fcntl::Flock, l_pid, "struct flock"),
+        field!(mount::StatFs, f_type, "struct statfs"),
+        field!(mount::StatFs, f_bsize, "struct statfs"),
+        field!(mount::StatFs, f_blocks, "struct statfs"),
+        field!(mount::StatFs, f_bfree, "struct statfs"),
+        field!(mount::StatFs, f_bavail, "struct statfs"),
+        field!(mount::StatFs, f_files, "struct statfs"),
+        field!(mount::StatFs, f_ffree, "struct statfs"),
+        field!(mount::StatFs, f_fsid, "struct statfs"),
+        field!(mount::StatFs, f_namelen, "struct statfs"),
+        field!(mount::StatFs, f_frsize, "struct statfs"),
+        field!(mount::StatFs, f_flags, "struct statfs"),
+        field!(mount::StatFs, f_spare, "struct statfs"),
     ];
     v.extend(fields.into_iter().flatten());
     v
@@ -371,6 +404,9 @@ const UAPI_HEADERS: &[&str] = &[
     "linux/reboot.h",
     "linux/random.h",
     "linux/futex.h",
+    "linux/mount.h",
+    "linux/magic.h",
+    "asm/statfs.h",
 ];
 
 #[rustfmt::skip]
@@ -380,6 +416,12 @@ fn libc_checks() -> Vec<Check> {
         k!(dirent::DT_UNKNOWN), k!(dirent::DT_FIFO), k!(dirent::DT_CHR), k!(dirent::DT_DIR),
         k!(dirent::DT_BLK), k!(dirent::DT_REG), k!(dirent::DT_LNK), k!(dirent::DT_SOCK),
         k!(dirent::D_NAME_OFFSET, "__builtin_offsetof(struct dirent64, d_name)"),
+        k!(fcntl::UTIME_NOW), k!(fcntl::UTIME_OMIT),
+        k!(mount::MNT_FORCE), k!(mount::MNT_DETACH), k!(mount::MNT_EXPIRE),
+        k!(mount::UMOUNT_NOFOLLOW),
+        k!(mount::ST_RDONLY), k!(mount::ST_NOSUID), k!(mount::ST_NODEV),
+        k!(mount::ST_NOEXEC), k!(mount::ST_SYNCHRONOUS), k!(mount::ST_NOATIME),
+        k!(mount::ST_NODIRATIME), k!(mount::ST_RELATIME),
     ];
     let fields = [
         field!(dirent::LinuxDirent64, d_ino, "struct dirent64"),
@@ -472,7 +514,13 @@ fn dirent_layout_and_access_modes_match_the_c_library() {
     let bad = run_in_c(
         "libc",
         "#define _GNU_SOURCE 1\n",
-        &["dirent.h", "unistd.h"],
+        &[
+            "dirent.h",
+            "unistd.h",
+            "sys/stat.h",
+            "sys/mount.h",
+            "sys/statvfs.h",
+        ],
         &checks,
     );
     assert!(

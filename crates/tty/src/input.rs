@@ -32,6 +32,20 @@ impl LineDiscipline {
         }
         let cc = self.termios.c_cc;
         let is = |idx: usize| cc[idx] != 0 && cc[idx] == b;
+        if iflag & IXON != 0 {
+            // Flow control characters are not data.
+            if is(VSTOP) {
+                self.stopped = true;
+                return None;
+            }
+            if is(VSTART) {
+                self.stopped = false;
+                return None;
+            }
+            if iflag & IXANY != 0 {
+                self.stopped = false;
+            }
+        }
         if self.lflag(ISIG) {
             let sig = if is(VINTR) {
                 Some(Signal::Interrupt)
@@ -147,22 +161,38 @@ impl LineDiscipline {
                 return;
             }
         }
-        let mut seen_word = false;
+        let utf8 = self.termios.c_iflag & IUTF8 != 0;
+        let mut seen_alnum = false;
         while let Some(&c) = self.line.last() {
             if what == Erase::Word {
-                let blank = c == b' ' || c == b'\t';
-                if blank && seen_word {
+                // Linux's WERASE is BSD's ALTWERASE: a word is letters, digits and '_'.
+                if c.is_ascii_alphanumeric() || c == b'_' {
+                    seen_alnum = true;
+                } else if seen_alnum {
                     break;
                 }
-                seen_word |= !blank;
             }
             self.line.pop();
+            // With IUTF8 a character's continuation bytes go with it.
+            let mut continuation = false;
+            if utf8 && c & 0xc0 == 0x80 {
+                continuation = true;
+                while let Some(&p) = self.line.last() {
+                    self.line.pop();
+                    if p & 0xc0 != 0x80 {
+                        break;
+                    }
+                }
+            }
             if self.lflag(ECHO) {
                 if what == Erase::Char && !self.lflag(ECHOE) {
                     let e = self.termios.c_cc[VERASE];
                     self.echo_char(e, echo);
                 } else {
-                    let wide = self.lflag(ECHOCTL) && (c < 0x20 || c == 0x7f) && c != b'\t';
+                    let wide = !continuation
+                        && self.lflag(ECHOCTL)
+                        && (c < 0x20 || c == 0x7f)
+                        && c != b'\t';
                     for _ in 0..if wide { 2 } else { 1 } {
                         self.echo_raw(b"\x08 \x08", echo);
                     }

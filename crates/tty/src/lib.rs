@@ -97,6 +97,8 @@ pub struct LineDiscipline {
     literal: bool,
     /// Output column, for tab-aware erasing of echoed characters.
     column: usize,
+    /// Output stopped by VSTOP (IXON) until VSTART (or any character with IXANY).
+    stopped: bool,
 }
 
 impl Default for LineDiscipline {
@@ -115,6 +117,7 @@ impl LineDiscipline {
             eof_at: VecDeque::new(),
             literal: false,
             column: 0,
+            stopped: false,
         }
     }
 
@@ -165,8 +168,23 @@ impl LineDiscipline {
 
     /// Whether a read would not block (POLLIN).
     pub fn readable(&self) -> bool {
-        // N_TTY's poll: one byte (or an end-of-file mark) is enough, whatever VMIN says.
-        !self.ready.is_empty() || (self.canonical() && !self.eof_at.is_empty())
+        if self.canonical() {
+            return !self.ready.is_empty() || !self.eof_at.is_empty();
+        }
+        // N_TTY's `input_available_p` for poll: VMIN bytes when VTIME is 0, else one. A read
+        // that would block is never reported readable.
+        let t = &self.termios;
+        let need = if t.c_cc[VTIME] == 0 {
+            (t.c_cc[VMIN] as usize).max(1)
+        } else {
+            1
+        };
+        self.ready.len() >= need
+    }
+
+    /// Whether output is stopped by flow control (IXON: VSTOP until VSTART).
+    pub fn output_stopped(&self) -> bool {
+        self.stopped
     }
 
     /// For a non-canonical read that found nothing: VTIME in deciseconds when VMIN is 0 and

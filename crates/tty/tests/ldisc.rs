@@ -290,3 +290,75 @@ fn input_beyond_the_buffer_is_dropped_but_a_newline_still_ends_the_line() {
         r => panic!("expected a line, got {r:?}"),
     }
 }
+
+#[test]
+fn werase_takes_letters_digits_and_underscores_only() {
+    let mut ld = LineDiscipline::default();
+    feed(&mut ld, b"cd /usr/lib\x17bin\n");
+    assert_eq!(
+        read_str(&mut ld).as_deref(),
+        Some(&b"cd /usr/bin\n"[..]),
+        "stops at '/'"
+    );
+    feed(&mut ld, b"a_b1-- \x17x\n");
+    assert_eq!(
+        read_str(&mut ld).as_deref(),
+        Some(&b"x\n"[..]),
+        "'a_b1' is one word"
+    );
+}
+
+#[test]
+fn iutf8_erase_takes_a_whole_character() {
+    let mut t = default_termios();
+    t.c_iflag |= IUTF8;
+    let mut ld = LineDiscipline::new(t);
+    feed(&mut ld, "aé\x7f€\x7fb\n".as_bytes());
+    assert_eq!(read_str(&mut ld).as_deref(), Some(&b"ab\n"[..]));
+    t.c_iflag &= !IUTF8;
+    let mut ld = LineDiscipline::new(t);
+    feed(&mut ld, "aé\x7f\n".as_bytes());
+    assert_eq!(
+        read_str(&mut ld).as_deref(),
+        Some(&b"a\xc3\n"[..]),
+        "one byte without IUTF8"
+    );
+}
+
+#[test]
+fn ixon_start_and_stop_are_flow_control_not_data() {
+    let mut t = default_termios();
+    t.c_iflag = IXON;
+    let mut ld = LineDiscipline::new(t);
+    feed(&mut ld, b"s\x13");
+    assert!(ld.output_stopped(), "^S stops output");
+    feed(&mut ld, b"t\x11u\n");
+    assert!(!ld.output_stopped(), "^Q starts it again");
+    assert_eq!(read_str(&mut ld).as_deref(), Some(&b"stu\n"[..]));
+    t.c_iflag = 0;
+    let mut ld = LineDiscipline::new(t);
+    feed(&mut ld, b"s\x13\n");
+    assert_eq!(
+        read_str(&mut ld).as_deref(),
+        Some(&b"s\x13\n"[..]),
+        "data without IXON"
+    );
+}
+
+#[test]
+fn poll_wants_vmin_bytes_when_vtime_is_zero() {
+    let mut t = raw();
+    t.c_cc[VMIN] = 3;
+    let mut ld = LineDiscipline::new(t);
+    feed(&mut ld, b"ab");
+    assert!(
+        !ld.readable(),
+        "2 of VMIN 3: a read would block, so poll says so"
+    );
+    feed(&mut ld, b"c");
+    assert!(ld.readable());
+    t.c_cc[VTIME] = 1;
+    let mut ld = LineDiscipline::new(t);
+    feed(&mut ld, b"a");
+    assert!(ld.readable(), "with VTIME one byte is enough");
+}

@@ -68,10 +68,34 @@ pub use keel_abi::fcntl::F_GETFL;
 pub use keel_abi::fcntl::F_SETFD;
 pub use keel_abi::fcntl::F_SETFL;
 
-/// `renameat2`: fail with EEXIST if the new name exists.
-pub const RENAME_NOREPLACE: u32 = 1;
-/// `renameat2`: swap the two names (not supported yet: EINVAL).
-pub const RENAME_EXCHANGE: u32 = 2;
+pub use keel_abi::fcntl::RENAME_EXCHANGE;
+pub use keel_abi::fcntl::RENAME_NOREPLACE;
+pub use keel_abi::fcntl::RENAME_WHITEOUT;
+
+pub use keel_abi::fcntl::{F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW};
+pub use keel_abi::fcntl::{F_RDLCK, F_UNLCK, F_WRLCK};
+pub use keel_abi::fcntl::{LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN};
+
+pub use keel_abi::mount::{
+    MNT_DETACH, MNT_EXPIRE, MNT_FORCE, MS_BIND, MS_DIRSYNC, MS_LAZYTIME, MS_MANDLOCK, MS_MGC_MSK,
+    MS_MGC_VAL, MS_MOVE, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_NOSYMFOLLOW,
+    MS_PRIVATE, MS_RDONLY, MS_REC, MS_RELATIME, MS_REMOUNT, MS_SHARED, MS_SILENT, MS_SLAVE,
+    MS_STRICTATIME, MS_SYNCHRONOUS, MS_UNBINDABLE, UMOUNT_NOFOLLOW,
+};
+/// Mount flags that belong to a mount (kept per mount and reported by statfs and
+/// `/proc/mounts`): Linux's `MS_RMT_MASK` plus the per-mount ones.
+pub const MS_PER_MOUNT: u64 = MS_RDONLY
+    | MS_NOSUID
+    | MS_NODEV
+    | MS_NOEXEC
+    | MS_SYNCHRONOUS
+    | MS_DIRSYNC
+    | MS_NOATIME
+    | MS_NODIRATIME
+    | MS_RELATIME
+    | MS_STRICTATIME
+    | MS_LAZYTIME
+    | MS_NOSYMFOLLOW;
 
 /// `access(2)`/permission bit: read.
 pub const MAY_READ: u32 = 4;

@@ -11,6 +11,7 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use keel_abi::{Errno, KResult};
 use spin::Mutex;
@@ -19,6 +20,7 @@ use crate::consts::{
     FD_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_CLOEXEC,
 };
 use crate::file::OpenFile;
+use crate::locks::LockOwner;
 
 /// Default soft limit on open fds (`RLIMIT_NOFILE`).
 pub const DEFAULT_NOFILE: usize = 1024;
@@ -70,9 +72,37 @@ impl Inner {
     }
 }
 
+/// Ids of fd tables (owners of POSIX record locks, as Linux's `files_struct`).
+static NEXT_TABLE_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Drop for FdTable {
+    /// The last reference to a table (process exit) closes its files.
+    fn drop(&mut self) {
+        let slots = core::mem::take(&mut self.inner.get_mut().slots);
+        closed(self.id, slots.into_iter().flatten().map(|s| s.file));
+    }
+}
+
 /// A file descriptor table.
 pub struct FdTable {
+    id: u64,
     inner: Mutex<Inner>,
+}
+
+/// Drops files taken out of a table (after its lock is released): a POSIX lock owner closing
+/// any descriptor of a file loses all its record locks on it, as POSIX says.
+/// `O_PATH` descriptors are not files for this (Linux's `filp_close` skips them).
+fn closed(table: u64, files: impl IntoIterator<Item = Arc<OpenFile>>) {
+    for f in files {
+        if f.is_path() {
+            continue;
+        }
+        if let Some(i) = f.inode() {
+            if i.has_record_locks() {
+                i.release_locks(LockOwner::Posix(table));
+            }
+        }
+    }
 }
 
 impl Default for FdTable {
@@ -85,6 +115,7 @@ impl FdTable {
     /// An empty table with the default limit.
     pub fn new() -> FdTable {
         FdTable {
+            id: NEXT_TABLE_ID.fetch_add(1, Ordering::Relaxed),
             inner: Mutex::new(Inner {
                 slots: Vec::new(),
                 limit: DEFAULT_NOFILE,
@@ -95,8 +126,14 @@ impl FdTable {
     /// The copy `fork` gives the child: same fds, same open file descriptions, same flags.
     pub fn fork(&self) -> FdTable {
         FdTable {
+            id: NEXT_TABLE_ID.fetch_add(1, Ordering::Relaxed),
             inner: Mutex::new(self.inner.lock().clone()),
         }
+    }
+
+    /// A number no other table has: the owner of this process's POSIX record locks.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The soft limit on fd numbers.
@@ -150,7 +187,7 @@ impl FdTable {
             t.trim();
             s
         };
-        drop(removed);
+        closed(self.id, removed.map(|s| s.file));
         Ok(())
     }
 
@@ -188,7 +225,7 @@ impl FdTable {
             }
             t.put(n, Slot { file, cloexec })
         };
-        drop(displaced);
+        closed(self.id, displaced.map(|s| s.file));
         Ok(new)
     }
 
@@ -231,23 +268,23 @@ impl FdTable {
 
     /// `execve`: closes every close-on-exec fd.
     pub fn close_on_exec(&self) {
-        let mut closed = Vec::new();
+        let mut gone = Vec::new();
         {
             let mut t = self.inner.lock();
             for s in t.slots.iter_mut() {
                 if s.as_ref().is_some_and(|s| s.cloexec) {
-                    closed.extend(s.take());
+                    gone.extend(s.take());
                 }
             }
             t.trim();
         }
-        drop(closed);
+        closed(self.id, gone.into_iter().map(|s| s.file));
     }
 
     /// Process exit: closes everything.
     pub fn close_all(&self) {
         let slots = core::mem::take(&mut self.inner.lock().slots);
-        drop(slots);
+        closed(self.id, slots.into_iter().flatten().map(|s| s.file));
     }
 
     /// The open fds, ascending (for `/proc/self/fd` and `close_range`).

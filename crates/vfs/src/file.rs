@@ -22,10 +22,11 @@
 //! `OpenFile::pos -> Inode::state`.
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use keel_abi::{Errno, KResult};
-use spin::Mutex;
+use spin::{Mutex, Once};
 
 use crate::consts::{
     O_ACCMODE, O_CREAT, O_EXCL, O_NOCTTY, O_PATH, O_TRUNC, POLLIN, POLLNVAL, POLLOUT, SEEK_CUR,
@@ -94,6 +95,12 @@ pub trait FileOps: Send + Sync {
     /// Where to watch for changes of [`FileOps::poll`]; `None` for a file that never changes
     /// readiness (always ready).
     fn pollee(&self) -> Option<&dyn Pollee> {
+        None
+    }
+
+    /// For a read that finds nothing: how long to wait before returning 0 (a terminal in
+    /// non-canonical mode with VMIN 0 and VTIME set); `None` waits for data.
+    fn read_timeout_ns(&self) -> Option<u64> {
         None
     }
 
@@ -189,8 +196,12 @@ pub fn write_dirent64(buf: &mut [u8], e: &DirEntry) -> Option<usize> {
     Some(reclen)
 }
 
+/// Ids of open file descriptions (owners of `flock` and OFD locks).
+static NEXT_FILE_ID: AtomicU64 = AtomicU64::new(1);
+
 /// An open file description, shared by every fd that refers to it.
 pub struct OpenFile {
+    id: u64,
     ops: Arc<dyn FileOps>,
     inode: Option<Arc<Inode>>,
     /// Access mode, status and remaining open flags (`F_GETFL`); never creation flags.
@@ -198,21 +209,47 @@ pub struct OpenFile {
     pos: Mutex<u64>,
     /// The offset lock (see the module docs).
     offset_locked: AtomicBool,
+    /// The directory and final name it was opened by (see [`OpenFile::origin`]).
+    origin: Once<(Arc<Inode>, Vec<u8>)>,
 }
 
 impl OpenFile {
     /// A new description over `ops`, opened through `inode` (if any), with `open`'s `flags`
     /// minus `O_CREAT`, `O_EXCL`, `O_NOCTTY` and `O_TRUNC`, as Linux keeps them in `f_flags`
     /// (so `F_GETFL` shows `O_LARGEFILE`, `O_DIRECTORY` and even `O_CLOEXEC`, like Linux).
+    /// A description with an inode keeps its file system busy (umount's EBUSY) until dropped;
+    /// dropping it releases its `flock` and OFD locks.
     pub fn new(ops: Arc<dyn FileOps>, inode: Option<Arc<Inode>>, flags: u32) -> Arc<OpenFile> {
         let flags = flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+        if let Some(i) = &inode {
+            i.superblock().file_opened();
+        }
         Arc::new(OpenFile {
+            id: NEXT_FILE_ID.fetch_add(1, Ordering::Relaxed),
             ops,
             inode,
             flags: AtomicU32::new(flags),
             pos: Mutex::new(0),
             offset_locked: AtomicBool::new(false),
+            origin: Once::new(),
         })
+    }
+
+    /// Records the directory and final path component this description was opened by
+    /// ([`crate::Vfs::open`] does); only the first call counts.
+    pub fn set_origin(&self, dir: Arc<Inode>, name: Vec<u8>) {
+        self.origin.call_once(|| (dir, name));
+    }
+
+    /// The directory and final component (a name, `.`, `..`, or empty for `/`) the file was
+    /// opened by, if recorded: what `/proc/PID/fd/N` names it by (Linux's `d_path`).
+    pub fn origin(&self) -> Option<(&Arc<Inode>, &[u8])> {
+        self.origin.get().map(|(d, n)| (d, n.as_slice()))
+    }
+
+    /// A number no other open file description has (owner of its `flock` and OFD locks).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The file's operations.
@@ -389,5 +426,17 @@ impl OpenFile {
             return Err(Errno::EBADF);
         }
         self.ops.fsync()
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        if let Some(i) = &self.inode {
+            i.release_flock(self.id);
+            if i.has_record_locks() {
+                i.release_locks(crate::locks::LockOwner::Ofd(self.id));
+            }
+            i.superblock().file_closed();
+        }
     }
 }

@@ -12,10 +12,10 @@ use alloc::sync::Arc;
 
 use keel_abi::{Errno, KResult};
 
-use crate::consts::{FileType, S_IALLUGO, S_IFMT, S_IFREG};
+use crate::consts::{FileType, S_IALLUGO, S_IFREG};
 use crate::cred::Cred;
 use crate::dir::check_name;
-use crate::inode::{Inode, Timespec};
+use crate::inode::{Inode, SetAttr, Timespec};
 use crate::path::{lookup, LookupCtx};
 use crate::vfs::Vfs;
 
@@ -62,7 +62,7 @@ impl Vfs {
                 last = Some(c);
                 break;
             }
-            dir = match dir.child(c) {
+            dir = match dir.child(c).map(|d| d.cross_mounts()) {
                 Ok(d) if d.is_dir() => d,
                 Ok(s) if s.file_type() == FileType::Symlink => {
                     let ctx = LookupCtx {
@@ -136,10 +136,12 @@ impl Vfs {
 /// Sets permission bits, owner and times directly, bypassing permission rules (the archive is
 /// trusted as root's).
 fn set_attrs(inode: &Inode, mode: u32, uid: u32, gid: u32, mtime: Timespec) {
-    let mut st = inode.lock();
-    st.meta.mode = (st.meta.mode & S_IFMT) | (mode & S_IALLUGO);
-    st.meta.uid = uid;
-    st.meta.gid = gid;
-    st.meta.atime = mtime;
-    st.meta.mtime = mtime;
+    let _ = inode.ops().setattr(&SetAttr {
+        mode: Some(mode & S_IALLUGO),
+        uid: Some(uid),
+        gid: Some(gid),
+        atime: Some(mtime),
+        mtime: Some(mtime),
+        ..SetAttr::default()
+    });
 }

@@ -10,6 +10,11 @@
 //! ENOTDIR, a missing component ENOENT, a component over 255 bytes or a path of 4096 or more
 //! ENAMETOOLONG, an empty path ENOENT (callers handle `AT_EMPTY_PATH` before walking).
 //!
+//! Mounts: a component that is a mount point leads to the root of the file system mounted
+//! there (the topmost, for stacked mounts), and `..` from a mounted root leads through the
+//! mount point (see [`dotdot`]). A symlink may lead to an inode directly instead of a path
+//! (`LinkTarget::Inode`, procfs's magic links).
+//!
 //! The walker holds no lock across steps: each step takes one directory's lock briefly, so a
 //! concurrent rename may be seen before or after, never half-done.
 
@@ -20,7 +25,7 @@ use keel_abi::{Errno, KResult};
 
 use crate::consts::{FileType, MAX_SYMLINKS, MAY_EXEC, PATH_MAX};
 use crate::cred::Cred;
-use crate::inode::Inode;
+use crate::inode::{Inode, LinkTarget};
 
 /// Where and as whom a walk happens; the kernel builds one per call from the process's root,
 /// its cwd or a directory fd, and its credentials.
@@ -77,6 +82,17 @@ fn push_components(stack: &mut Vec<Vec<u8>>, path: &[u8]) {
 /// Walks `path` to its final component; follows a final symlink when `follow_final` is set.
 /// A missing final component is not an error here (`inode` is `None`).
 pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<Resolved> {
+    walk(ctx, path, follow_final, true)
+}
+
+/// The walk; `slash_follows` says whether a trailing slash makes the final symlink followed
+/// (lookups: yes; Linux's `filename_parentat` for create and remove: no).
+fn walk(
+    ctx: &LookupCtx<'_>,
+    path: &[u8],
+    follow_final: bool,
+    slash_follows: bool,
+) -> KResult<Resolved> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
@@ -108,10 +124,10 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
         }
         cur.check_access(ctx.cred, MAY_EXEC)?;
         if comp == b"." || comp == b".." {
-            let next = if comp == b"." || Arc::ptr_eq(&cur, ctx.root) {
+            let next = if comp == b"." {
                 cur.clone()
             } else {
-                cur.parent_dir().unwrap_or_else(|| cur.clone())
+                dotdot(&cur, ctx.root)
             };
             if last {
                 return Ok(Resolved {
@@ -125,7 +141,7 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
             continue;
         }
         let child = match cur.child(&comp) {
-            Ok(c) => c,
+            Ok(c) => c.cross_mounts(),
             Err(Errno::ENOENT) if last => {
                 return Ok(Resolved {
                     parent: cur,
@@ -136,12 +152,30 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
             }
             Err(e) => return Err(e),
         };
-        if child.file_type() == FileType::Symlink && (!last || follow_final || must_be_dir) {
+        if child.file_type() == FileType::Symlink
+            && (!last || follow_final || (must_be_dir && slash_follows))
+        {
             if budget == 0 {
                 return Err(Errno::ELOOP);
             }
             budget -= 1;
-            let target = child.read_link()?;
+            let target = match child.ops().follow_link()? {
+                LinkTarget::Path(t) => t,
+                LinkTarget::Inode(i) => {
+                    // A magic link (`/proc/self/fd/N`): the walk goes on from that inode.
+                    let i = i.cross_mounts();
+                    if last {
+                        return Ok(Resolved {
+                            parent: cur,
+                            name: comp,
+                            inode: Some(i),
+                            must_be_dir,
+                        });
+                    }
+                    cur = i;
+                    continue;
+                }
+            };
             if target.is_empty() {
                 return Err(Errno::ENOENT);
             }
@@ -169,15 +203,36 @@ pub fn resolve(ctx: &LookupCtx<'_>, path: &[u8], follow_final: bool) -> KResult<
     }
 }
 
+/// Where `..` leads from `cur`: nowhere above the process root `root`; from the root of a
+/// mounted file system, through its mount point (repeatedly, for stacked mounts) to that
+/// directory's parent; then into whatever is mounted there (Linux's `follow_dotdot` and
+/// `step_into`). The root of the root file system is its own parent.
+pub(crate) fn dotdot(cur: &Arc<Inode>, root: &Arc<Inode>) -> Arc<Inode> {
+    let mut at = cur.clone();
+    loop {
+        if Arc::ptr_eq(&at, root) {
+            return at;
+        }
+        if let Some(p) = at.parent_dir() {
+            return p.cross_mounts();
+        }
+        match at.superblock().mountpoint() {
+            Some(mp) => at = mp,
+            None => return at,
+        }
+    }
+}
+
 /// Looks `path` up to an existing inode (`stat`, `open` without `O_CREAT`, `chdir`, `execve`).
 /// `follow` = false is `lstat` / `O_NOFOLLOW` / `AT_SYMLINK_NOFOLLOW`.
 pub fn lookup(ctx: &LookupCtx<'_>, path: &[u8], follow: bool) -> KResult<Arc<Inode>> {
     resolve(ctx, path, follow)?.into_inode()
 }
 
-/// Walks to the directory holding the final component without following a final symlink
-/// (create, unlink, mkdir, rename, link, symlink). The final component may be missing; the
-/// caller decides what `.`, `..` and an empty name mean for its operation.
+/// Walks to the directory holding the final component without following a final symlink,
+/// even with a trailing slash (create, unlink, mkdir, rename, link, symlink: the `inode` of a
+/// symlink named `link/` is the symlink, with `must_be_dir` set). The final component may be
+/// missing; the caller decides what `.`, `..` and an empty name mean for its operation.
 pub fn lookup_parent(ctx: &LookupCtx<'_>, path: &[u8]) -> KResult<Resolved> {
-    resolve(ctx, path, false)
+    walk(ctx, path, false, false)
 }

@@ -6,23 +6,31 @@
 //! `..`, `/`, a trailing slash), then calls the inode-level operation in `dir.rs` or
 //! `rename.rs`, which rechecks everything under the namespace lock.
 
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use keel_abi::{Errno, KResult};
+use spin::Mutex;
 
 use crate::consts::S_IFMT;
 use crate::cred::Cred;
-use crate::dir::DirData;
-use crate::inode::{Body, Clock, Inode, Metadata, Superblock, TmpfsConfig};
+use crate::fs::{FileSystemType, Superblock};
+use crate::inode::{Clock, Inode, Metadata};
+use crate::mount::Mount;
 use crate::open::DeviceRegistry;
 use crate::path::{lookup, lookup_parent, LookupCtx, Resolved};
+use crate::tmpfs::{MemoryGuard, TmpfsConfig, TmpfsType};
 
-/// The file-system namespace: one tmpfs mounted at `/`.
+/// The file-system namespace: a root file system (a tmpfs) with others mounted on it, the
+/// file-system types `mount(2)` knows, and the kernel's device registry.
 pub struct Vfs {
-    pub(crate) sb: Arc<Superblock>,
     pub(crate) root: Arc<Inode>,
     pub(crate) devices: Arc<dyn DeviceRegistry>,
+    /// The mount table, in mount order; the root mount first.
+    pub(crate) mounts: Mutex<Vec<Mount>>,
+    pub(crate) types: Mutex<Vec<Arc<dyn FileSystemType>>>,
+    tmpfs: Arc<TmpfsType>,
 }
 
 /// A final component that is to be created: `.`, `..` or `/` already exist (EEXIST), so does
@@ -39,23 +47,37 @@ fn for_create(r: Resolved, making_dir: bool) -> KResult<(Arc<Inode>, Vec<u8>)> {
 }
 
 impl Vfs {
-    /// A namespace whose root is a fresh tmpfs directory (mode 0755, owned by root).
-    /// `clock` stamps every time; `devices` opens device nodes and FIFOs.
+    /// A namespace whose root is a fresh tmpfs directory (mode 0755, owned by root), with the
+    /// "tmpfs" type registered (its instances default to `config`'s limits). `clock` stamps
+    /// every time; `devices` opens device nodes and FIFOs.
     pub fn new(
         config: TmpfsConfig,
         clock: Arc<dyn Clock>,
         devices: Arc<dyn DeviceRegistry>,
     ) -> Vfs {
-        let sb = Arc::new(Superblock::new(config, clock));
-        let root = Inode::new(
-            &sb,
-            crate::consts::S_IFDIR | 0o755,
-            0,
-            0,
-            0,
-            Body::Dir(DirData::new(alloc::sync::Weak::new())),
-        );
-        Vfs { sb, root, devices }
+        let tmpfs = Arc::new(TmpfsType::new(clock, config));
+        let root = tmpfs.instance(config, 0o755, 0, 0);
+        // Like Linux's rootfs, the root is mounted without relatime: every read records the
+        // access time.
+        root.superblock().set_flags(0);
+        if let Some(fs) = root.superblock().fs_as::<crate::tmpfs::Tmpfs>() {
+            // Mounted without options, as Linux's rootfs (its mode is the initrd's business).
+            fs.set_root_options(0o1777, 0, 0);
+        }
+        let mounts = alloc::vec![Mount {
+            root: root.clone(),
+            mountpoint: None,
+            source: b"rootfs".to_vec(),
+            fstype: String::from("rootfs"),
+            expiring: false,
+        }];
+        Vfs {
+            root,
+            devices,
+            mounts: Mutex::new(mounts),
+            types: Mutex::new(alloc::vec![tmpfs.clone() as Arc<dyn FileSystemType>]),
+            tmpfs,
+        }
     }
 
     /// The root directory.
@@ -65,7 +87,21 @@ impl Vfs {
 
     /// The root file system's superblock (usage counters).
     pub fn superblock(&self) -> &Arc<Superblock> {
-        &self.sb
+        self.root.superblock()
+    }
+
+    /// The tmpfs type (to make instances directly, e.g. for devfs).
+    pub fn tmpfs(&self) -> &Arc<TmpfsType> {
+        &self.tmpfs
+    }
+
+    /// Installs the guard every tmpfs asks before taking a new page (see [`MemoryGuard`]);
+    /// it applies to the root and to every later tmpfs.
+    pub fn set_memory_guard(&self, guard: MemoryGuard) {
+        self.tmpfs.set_memory_guard(guard.clone());
+        if let Some(fs) = self.root.superblock().fs_as::<crate::tmpfs::Tmpfs>() {
+            fs.set_guard(guard);
+        }
     }
 
     /// A walk context with the namespace root as both root and cwd.
@@ -90,7 +126,8 @@ impl Vfs {
     }
 
     /// `mknodat(2)`: `mode` carries the type bits (0 = regular); permission bits are masked
-    /// by `umask`.
+    /// by `umask`. A directory type is EPERM and a symlink or unknown type EINVAL before the
+    /// path is walked, as Linux's `may_mknod`.
     pub fn mknod(
         &self,
         ctx: &LookupCtx<'_>,
@@ -99,6 +136,7 @@ impl Vfs {
         rdev: u64,
         umask: u32,
     ) -> KResult<Arc<Inode>> {
+        let mode = crate::create::check_mknod_mode(mode)?;
         let (dir, name) = for_create(lookup_parent(ctx, path)?, false)?;
         dir.mknod(
             ctx.cred,
@@ -125,11 +163,19 @@ impl Vfs {
         follow: bool,
     ) -> KResult<()> {
         let target = lookup(old_ctx, old_path, follow)?;
-        if target.is_dir() {
-            return Err(Errno::EPERM);
-        }
+        self.link_inode(&target, new_ctx, new_path)
+    }
+
+    /// `linkat(AT_EMPTY_PATH)` and the tail of [`Vfs::link`]: `new_path` becomes a name for
+    /// `target`.
+    pub fn link_inode(
+        &self,
+        target: &Arc<Inode>,
+        new_ctx: &LookupCtx<'_>,
+        new_path: &[u8],
+    ) -> KResult<()> {
         let (dir, name) = for_create(lookup_parent(new_ctx, new_path)?, false)?;
-        dir.link(new_ctx.cred, &name, &target)
+        dir.link(new_ctx.cred, &name, target)
     }
 
     /// `unlinkat(2)` without `AT_REMOVEDIR`: EISDIR for a directory (and for `/`, `.`, `..`),
@@ -139,6 +185,7 @@ impl Vfs {
         if r.is_special_name() {
             return Err(Errno::EISDIR);
         }
+        r.parent.superblock().check_writable()?;
         let inode = r.inode.as_ref().ok_or(Errno::ENOENT)?;
         if r.must_be_dir {
             return Err(if inode.is_dir() {
@@ -154,17 +201,21 @@ impl Vfs {
     /// `..` or a non-empty directory, ENOTDIR for a non-directory.
     pub fn rmdir(&self, ctx: &LookupCtx<'_>, path: &[u8]) -> KResult<()> {
         let r = lookup_parent(ctx, path)?;
-        if r.name.is_empty() {
-            return Err(Errno::EBUSY);
+        match r.name.as_slice() {
+            b"" => return Err(Errno::EBUSY),
+            b"." => return Err(Errno::EINVAL),
+            b".." => return Err(Errno::ENOTEMPTY),
+            _ => {}
         }
-        if !r.is_special_name() && r.inode.is_none() {
+        r.parent.superblock().check_writable()?;
+        if r.inode.is_none() {
             return Err(Errno::ENOENT);
         }
         r.parent.rmdir(ctx.cred, &r.name)
     }
 
-    /// `renameat2(2)`: EBUSY for `/`, `.` or `..` on either side; ENOTDIR when a trailing
-    /// slash is on a non-directory source; the rest is [`Inode::rename`].
+    /// `renameat2(2)`: EXDEV across file systems, then EBUSY for `/`, `.` or `..` on either
+    /// side; the rest (trailing slashes included) is [`Inode::rename`]'s.
     pub fn rename(
         &self,
         old_ctx: &LookupCtx<'_>,
@@ -173,17 +224,23 @@ impl Vfs {
         new_path: &[u8],
         flags: u32,
     ) -> KResult<()> {
+        crate::rename::check_rename_flags(flags, old_ctx.cred)?;
         let old = lookup_parent(old_ctx, old_path)?;
         let new = lookup_parent(new_ctx, new_path)?;
+        if !old.parent.same_fs(&new.parent) {
+            return Err(Errno::EXDEV);
+        }
         if old.is_special_name() || new.is_special_name() {
             return Err(Errno::EBUSY);
         }
-        let src = old.inode.as_ref().ok_or(Errno::ENOENT)?;
-        if !src.is_dir() && (old.must_be_dir || new.must_be_dir) {
-            return Err(Errno::ENOTDIR);
-        }
-        old.parent
-            .rename(old_ctx.cred, &old.name, &new.parent, &new.name, flags)
+        old.parent.rename_checked(
+            old_ctx.cred,
+            &old.name,
+            &new.parent,
+            &new.name,
+            flags,
+            (old.must_be_dir, new.must_be_dir),
+        )
     }
 
     /// `readlinkat(2)`: the target of the symlink at `path` (EINVAL if it is not one).

@@ -403,11 +403,51 @@ fn fifos_and_sockets_without_support_are_enxio() {
 }
 
 #[test]
-fn o_tmpfile_is_not_supported_yet() {
+fn o_tmpfile_makes_an_unnamed_file_that_linkat_can_name() {
     let v = vfs();
     assert_eq!(
-        open(&v, "/", O_TMPFILE | O_RDWR).err(),
-        Some(Errno::EOPNOTSUPP)
+        open(&v, "/", O_TMPFILE | O_RDONLY).err(),
+        Some(Errno::EINVAL),
+        "O_TMPFILE needs write access"
+    );
+    assert_eq!(
+        open(&v, "/", O_TMPFILE | O_CREAT | O_RDWR).err(),
+        Some(Errno::EINVAL),
+        "O_TMPFILE with O_CREAT"
+    );
+    file(&v, "/f", b"");
+    assert_eq!(
+        open(&v, "/f", O_TMPFILE | O_RDWR).err(),
+        Some(Errno::ENOTDIR),
+        "O_TMPFILE needs a directory"
+    );
+    let before = v.root().metadata().nlink;
+    let f = open(&v, "/", O_TMPFILE | O_RDWR).unwrap();
+    assert_eq!(f.write(b"tmp").unwrap(), 3);
+    let m = f.stat();
+    assert_eq!(
+        (m.nlink, m.size, m.mode & S_IFMT),
+        (0, 3, S_IFREG),
+        "unnamed"
+    );
+    assert_eq!(m.mode & 0o777, 0o644, "mode 0666 minus umask 022");
+    assert_eq!(
+        v.root().metadata().nlink,
+        before,
+        "no entry in the directory"
+    );
+    let c = root();
+    let inode = f.inode().unwrap().clone();
+    v.link_inode(&inode, &v.ctx(&c), b"/named").unwrap();
+    assert_eq!(inode.metadata().nlink, 1, "linkat gave it a name");
+    assert_eq!(read_all(&open(&v, "/named", O_RDONLY).unwrap()), b"tmp");
+
+    let ex = open(&v, "/", O_TMPFILE | O_RDWR | O_EXCL).unwrap();
+    let inode = ex.inode().unwrap().clone();
+    assert_eq!(
+        v.link_inode(&inode, &v.ctx(&c), b"/never").err(),
+        Some(Errno::ENOENT),
+        "O_EXCL makes it unlinkable"
     );
 }
 
@@ -486,4 +526,24 @@ fn open_file_keeps_an_unlinked_file_alive() {
     f.seek(0, SEEK_SET).unwrap();
     assert_eq!(read_all(&f), b"still here");
     assert_eq!(f.stat().nlink, 0);
+}
+
+#[test]
+fn an_open_file_remembers_the_directory_and_name_it_was_opened_by() {
+    let v = vfs();
+    dir(&v, "/d");
+    file(&v, "/d/f", b"x");
+    let f = open(&v, "/d//f", O_RDONLY).unwrap();
+    let (d, name) = f.origin().expect("open records its origin");
+    assert!(
+        same(d, &look(&v, "/d").unwrap()),
+        "the directory of the last step"
+    );
+    assert_eq!(name, b"f");
+    let r = open(&v, "/", O_RDONLY | O_DIRECTORY).unwrap();
+    assert_eq!(
+        r.origin().map(|(_, n)| n.to_vec()),
+        Some(Vec::new()),
+        "/ has no name"
+    );
 }

@@ -133,9 +133,10 @@ fn rename_flags() {
         Some(Errno::EEXIST)
     );
     assert_eq!(
-        v.rename(&ctx, b"/a", &ctx, b"/b", RENAME_EXCHANGE).err(),
+        v.rename(&ctx, b"/a", &ctx, b"/b", RENAME_EXCHANGE | RENAME_NOREPLACE)
+            .err(),
         Some(Errno::EINVAL),
-        "exchange is not supported yet"
+        "exchange with noreplace"
     );
     assert_eq!(
         v.rename(&ctx, b"/a", &ctx, b"/b", 0x100).err(),
@@ -144,6 +145,44 @@ fn rename_flags() {
     );
     v.rename(&ctx, b"/a", &ctx, b"/c", RENAME_NOREPLACE)
         .unwrap();
+}
+
+#[test]
+fn rename_exchange_swaps_two_names_across_directories() {
+    let v = vfs();
+    let c = root();
+    let ctx = v.ctx(&c);
+    let d1 = dir(&v, "/d1");
+    let d2 = dir(&v, "/d2");
+    let f = file(&v, "/d1/f", b"file");
+    let sub = dir(&v, "/d2/sub");
+    file(&v, "/d2/sub/inner", b"");
+    assert_eq!(
+        v.rename(&ctx, b"/d1/f", &ctx, b"/d2/none", RENAME_EXCHANGE)
+            .err(),
+        Some(Errno::ENOENT),
+        "both names must exist"
+    );
+    v.rename(&ctx, b"/d1/f", &ctx, b"/d2/sub", RENAME_EXCHANGE)
+        .unwrap();
+    assert!(
+        same(&look(&v, "/d1/f").unwrap(), &sub),
+        "the directory moved"
+    );
+    assert!(same(&look(&v, "/d2/sub").unwrap(), &f), "the file moved");
+    assert!(look(&v, "/d1/f/inner").is_ok(), "with its content");
+    assert_eq!(d1.metadata().nlink, 3, "d1 gained a subdirectory");
+    assert_eq!(d2.metadata().nlink, 2, "d2 lost one");
+    assert!(
+        same(&look(&v, "/d1/f/..").unwrap(), &d1),
+        "the moved directory's .. follows it"
+    );
+    assert_eq!(
+        v.rename(&ctx, b"/d1/f", &ctx, b"/d1/f/inner", RENAME_EXCHANGE)
+            .err(),
+        Some(Errno::EINVAL),
+        "not with its own descendant"
+    );
 }
 
 #[test]

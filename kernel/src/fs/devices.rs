@@ -1,12 +1,11 @@
-//! Character devices: the console (`/dev/console` 5:1 and `/dev/tty` 5:0), and `/dev/null`,
-//! `/dev/zero`, `/dev/full`, `/dev/random`, `/dev/urandom` (1:3, 1:5, 1:7, 1:8, 1:9).
-//!
-//! The console itself is in [`super::console`].
+//! Character devices: the terminals (`/dev/tty` 5:0, `/dev/console` 5:1, `/dev/ptmx` 5:2,
+//! `/dev/ttyS0` 4:64, in `crate::tty`), and `/dev/null`, `/dev/zero`, `/dev/full`,
+//! `/dev/random`, `/dev/urandom` (1:3, 1:5, 1:7, 1:8, 1:9).
 
 use alloc::sync::Arc;
 
 use keel_abi::{Errno, KResult};
-use keel_vfs::{major, minor, DeviceKind, DeviceRegistry, FileOps};
+use keel_vfs::{major, minor, DeviceKind, DeviceRegistry, FileOps, Inode};
 
 pub(super) struct Devices;
 
@@ -16,27 +15,21 @@ impl DeviceRegistry for Devices {
             return Err(Errno::ENXIO);
         }
         Ok(match (major(rdev), minor(rdev)) {
-            // /dev/tty is the caller's controlling terminal (the console is the only
-            // terminal so far); without one, Linux answers ENXIO.
-            (5, 0) => {
-                let sid = crate::sched::current_if_user().and_then(|t| {
-                    t.user()
-                        .map(|u| u.process.sid.load(core::sync::atomic::Ordering::Acquire))
-                });
-                match sid {
-                    Some(s) if super::console::controls_session(s) => {
-                        Arc::new(super::console::Console)
-                    }
-                    _ => return Err(Errno::ENXIO),
-                }
-            }
-            (5, 1) => Arc::new(super::console::Console),
+            // /dev/tty is the caller's controlling terminal; without one, ENXIO.
+            (5, 0) => crate::tty::open_ctty()?,
+            (5, 1) | (4, 64) => Arc::new(crate::tty::console::Console),
+            (5, 2) => crate::tty::pty::open_master()?,
+            (crate::tty::pty::PTS_MAJOR, n) => crate::tty::pty::open_slave(n)?,
             (1, 3) => Arc::new(MemDev::Null),
             (1, 5) => Arc::new(MemDev::Zero),
             (1, 7) => Arc::new(MemDev::Full),
             (1, 8) | (1, 9) => Arc::new(MemDev::Random),
             _ => return Err(Errno::ENXIO),
         })
+    }
+
+    fn open_fifo(&self, inode: &Arc<Inode>, flags: u32) -> KResult<Arc<dyn FileOps>> {
+        super::fifo::open_fifo(inode, flags)
     }
 }
 

@@ -1,18 +1,24 @@
-//! The file-system layer: one `keel_vfs::Vfs` (a tmpfs root) unpacked from the initrd at boot,
-//! the device registry behind `/dev`, pipes, and the glue that makes open files block.
+//! The file-system layer: one `keel_vfs::Vfs` (a tmpfs root, other file systems mounted on it)
+//! unpacked from the initrd at boot, the device registry behind `/dev`, pipes, and the glue
+//! that makes open files block.
 //!
 //! The VFS crate never blocks: an operation that would wait returns EAGAIN. The kernel waits
 //! for the file's own readiness ([`readiness`]: each pollable file owns one), then retries;
 //! poll, select and epoll ([`poll`]) watch the same readiness objects. Lock order:
 //! VFS-internal locks are leaves below everything here; none is held across a user copy.
 
-pub mod console;
+mod devfs;
 mod devices;
+pub mod devpts;
+pub mod eventfd;
+mod fifo;
 mod initrd;
 pub mod pipe;
 pub mod poll;
+pub mod procfs;
 pub mod readiness;
 pub mod scratch;
+pub mod timerfd;
 
 use alloc::sync::Arc;
 
@@ -21,10 +27,12 @@ use keel_vfs::consts::{O_NONBLOCK, POLLIN, POLLOUT};
 use keel_vfs::{OpenFile, TmpfsConfig, Vfs};
 use spin::Once;
 
-pub use console::console_input;
 pub use initrd::unpack_initrd;
 
 static VFS: Once<Vfs> = Once::new();
+
+/// Free frames below which tmpfs takes no new page (8 MiB).
+const TMPFS_FLOOR_FRAMES: usize = 2048;
 
 /// The namespace.
 pub fn vfs() -> &'static Vfs {
@@ -49,18 +57,50 @@ pub fn init() {
             max_file_size: i64::MAX as u64, // MAX_LFS_FILESIZE: files may be sparse
         };
         let vfs = Vfs::new(config, clock, Arc::new(devices::Devices));
+        // A tmpfs page comes from the kernel heap: stop at a floor above the kernel's own
+        // reserve, so a full tmpfs answers ENOSPC instead of starving the kernel.
+        vfs.set_memory_guard(Arc::new(|| {
+            crate::mm::frames::free_frames() > TMPFS_FLOOR_FRAMES
+        }));
         // A tmpfs root without a mode option is 1777, as Linux's rootfs is; an initrd entry
         // for "." overrides it.
         let _ = vfs.root().chmod(&keel_vfs::Cred::root(), 0o1777);
+        procfs::register(&vfs);
+        devfs::register(&vfs);
+        devpts::register(&vfs);
         vfs
     });
+}
+
+/// The wall-clock time as `(seconds, nanoseconds)` since the epoch: the clock of the file
+/// systems the kernel makes (procfs, devpts).
+pub fn wall_clock() -> (i64, u32) {
+    let ns = crate::time::realtime_ns();
+    (
+        ns.div_euclid(1_000_000_000),
+        ns.rem_euclid(1_000_000_000) as u32,
+    )
+}
+
+/// Bytes all tmpfs instances hold (what Linux counts as shared memory: meminfo's `Shmem`,
+/// sysinfo's `sharedram`).
+pub fn tmpfs_bytes() -> u64 {
+    let vfs = vfs();
+    vfs.mounts(vfs.root())
+        .iter()
+        .filter(|m| m.root.superblock().fs().type_name() == "tmpfs")
+        .map(|m| m.root.superblock().used_bytes())
+        .sum()
 }
 
 /// Reads from an open file, blocking while it has nothing (unless O_NONBLOCK). A signal ends
 /// the wait with ERESTARTSYS.
 pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
     // A console in non-canonical mode with VMIN 0 and VTIME set gives up after VTIME.
-    let deadline = console::read_timeout_ns(f).map(|t| crate::time::monotonic_ns() + t);
+    let deadline = f
+        .ops()
+        .read_timeout_ns()
+        .map(|t| crate::time::monotonic_ns() + t);
     loop {
         match f.read(buf) {
             Err(Errno::EAGAIN) if f.flags() & O_NONBLOCK == 0 => {
@@ -118,5 +158,17 @@ impl Drop for OffsetGuard<'_> {
     fn drop(&mut self) {
         self.0.unlock_offset();
         crate::sync::wake_address(self.0 as *const OpenFile as usize);
+    }
+}
+
+/// What `fstat` shows for files made by `anon_inode_getfd` in Linux (eventfd, timerfd, epoll):
+/// mode 0600 without a type, the anon_inodefs device.
+pub fn anon_inode_metadata() -> keel_vfs::Metadata {
+    keel_vfs::Metadata {
+        mode: 0o600,
+        nlink: 1,
+        blksize: 4096,
+        dev: 13,
+        ..keel_vfs::Metadata::default()
     }
 }

@@ -8,6 +8,7 @@
 //! writers wake only for this pipe.
 //!
 //! Lock order: `Pipe::state` is a leaf; readiness is notified after it is released.
+#![forbid(unsafe_code)]
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -127,21 +128,75 @@ pub fn new_pipe() -> (Arc<dyn FileOps>, Arc<dyn FileOps>) {
         ready: Readiness::new(),
         ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
     });
-    (Arc::new(ReadEnd(p.clone())), Arc::new(WriteEnd(p)))
+    (
+        Arc::new(End {
+            pipe: p.clone(),
+            side: Side::Read,
+        }),
+        Arc::new(End {
+            pipe: p,
+            side: Side::Write,
+        }),
+    )
 }
 
-/// The read end.
-pub struct ReadEnd(Arc<Pipe>);
-/// The write end.
-pub struct WriteEnd(Arc<Pipe>);
+/// A pipe with no ends yet, for a FIFO inode (see `fifo.rs`): ends are added with
+/// [`open_fifo_end`].
+pub fn new_fifo() -> Arc<Pipe> {
+    Arc::new(Pipe {
+        state: SpinLock::new(State {
+            buf: VecDeque::new(),
+            capacity: DEFAULT_SIZE,
+            readers: 0,
+            writers: 0,
+        }),
+        ready: Readiness::new(),
+        ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+    })
+}
 
-impl FileOps for ReadEnd {
-    fn read(&self, _pos: &mut u64, buf: &mut [u8], _flags: u32) -> KResult<usize> {
+/// A new read (`write` false) or write end of a FIFO's pipe; the other side is told.
+pub fn open_fifo_end(p: &Arc<Pipe>, write: bool) -> Arc<dyn FileOps> {
+    {
+        let mut s = p.state.lock();
+        if write {
+            s.writers += 1;
+        } else {
+            s.readers += 1;
+        }
+    }
+    p.ready.notify(POLLIN | POLLOUT);
+    Arc::new(End {
+        pipe: p.clone(),
+        side: if write { Side::Write } else { Side::Read },
+    })
+}
+
+/// The number of (readers, writers) of a pipe.
+pub fn fifo_peers(p: &Pipe) -> (usize, usize) {
+    let s = p.state.lock();
+    (s.readers, s.writers)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Read,
+    Write,
+}
+
+/// One end of a pipe (the open file's access mode keeps reads off the write end and back).
+struct End {
+    pipe: Arc<Pipe>,
+    side: Side,
+}
+
+impl Pipe {
+    fn read(&self, buf: &mut [u8]) -> KResult<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
         let n = {
-            let mut s = self.0.state.lock();
+            let mut s = self.state.lock();
             if s.buf.is_empty() {
                 return if s.writers == 0 {
                     Ok(0)
@@ -157,38 +212,16 @@ impl FileOps for ReadEnd {
             s.buf.drain(..n);
             n
         };
-        self.0.ready.notify(POLLOUT);
+        self.ready.notify(POLLOUT);
         Ok(n)
     }
 
-    fn poll(&self) -> u16 {
-        self.0.poll_read()
-    }
-
-    fn pollee(&self) -> Option<&dyn Pollee> {
-        Some(&self.0.ready)
-    }
-
-    fn stat(&self) -> Metadata {
-        self.0.stat()
-    }
-
-    fn fcntl(&self, cmd: u32, arg: u64) -> KResult<usize> {
-        self.0.fcntl(cmd, arg)
-    }
-
-    fn ioctl(&self, cmd: u32, arg: usize) -> KResult<usize> {
-        self.0.ioctl(cmd, arg)
-    }
-}
-
-impl FileOps for WriteEnd {
-    fn write(&self, _pos: &mut u64, buf: &[u8], _flags: u32) -> KResult<usize> {
+    fn write(&self, buf: &[u8]) -> KResult<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
         let n = {
-            let mut s = self.0.state.lock();
+            let mut s = self.state.lock();
             if s.readers == 0 {
                 drop(s);
                 crate::proc::signal::send_sigpipe();
@@ -203,41 +236,59 @@ impl FileOps for WriteEnd {
             s.buf.extend(&buf[..n]);
             n
         };
-        self.0.ready.notify(POLLIN);
+        self.ready.notify(POLLIN);
         Ok(n)
+    }
+}
+
+impl FileOps for End {
+    fn read(&self, _pos: &mut u64, buf: &mut [u8], _flags: u32) -> KResult<usize> {
+        self.pipe.read(buf)
+    }
+
+    fn write(&self, _pos: &mut u64, buf: &[u8], _flags: u32) -> KResult<usize> {
+        self.pipe.write(buf)
     }
 
     fn poll(&self) -> u16 {
-        self.0.poll_write()
+        match self.side {
+            Side::Read => self.pipe.poll_read(),
+            Side::Write => self.pipe.poll_write(),
+        }
     }
 
     fn pollee(&self) -> Option<&dyn Pollee> {
-        Some(&self.0.ready)
+        Some(&self.pipe.ready)
     }
 
     fn stat(&self) -> Metadata {
-        self.0.stat()
+        self.pipe.stat()
     }
 
     fn fcntl(&self, cmd: u32, arg: u64) -> KResult<usize> {
-        self.0.fcntl(cmd, arg)
+        self.pipe.fcntl(cmd, arg)
     }
 
     fn ioctl(&self, cmd: u32, arg: usize) -> KResult<usize> {
-        self.0.ioctl(cmd, arg)
+        self.pipe.ioctl(cmd, arg)
     }
 }
 
-impl Drop for ReadEnd {
+impl Drop for End {
     fn drop(&mut self) {
-        self.0.state.lock().readers -= 1;
-        self.0.ready.notify(POLLOUT | POLLERR);
-    }
-}
-
-impl Drop for WriteEnd {
-    fn drop(&mut self) {
-        self.0.state.lock().writers -= 1;
-        self.0.ready.notify(POLLIN | POLLHUP);
+        let events = {
+            let mut s = self.pipe.state.lock();
+            match self.side {
+                Side::Read => {
+                    s.readers -= 1;
+                    POLLOUT | POLLERR
+                }
+                Side::Write => {
+                    s.writers -= 1;
+                    POLLIN | POLLHUP
+                }
+            }
+        };
+        self.pipe.ready.notify(events);
     }
 }

@@ -17,6 +17,7 @@
 //! Lock order: a file's readiness lock -> `Epoll::inner` -> the epoll's own readiness lock.
 //! `Epoll::inner` is an `IrqSpinLock` (console input notifies from its interrupt) and is never
 //! held while subscribing to a file.
+#![forbid(unsafe_code)]
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::{Arc, Weak};
@@ -499,13 +500,7 @@ impl FileOps for EpollFile {
     }
 
     fn stat(&self) -> Metadata {
-        Metadata {
-            mode: 0o600,
-            nlink: 1,
-            blksize: 4096,
-            dev: 13, // anon_inodefs
-            ..Metadata::default()
-        }
+        super::anon_inode_metadata()
     }
 }
 
@@ -519,6 +514,11 @@ fn as_epoll(f: &OpenFile) -> Option<Arc<Epoll>> {
         .iter()
         .filter_map(Weak::upgrade)
         .find(|e| core::ptr::eq(&e.ready as *const Readiness as *const (), p))
+}
+
+/// Whether `f` is an epoll instance (`/proc/PID/fd` names it `anon_inode:[eventpoll]`).
+pub fn is_epoll(f: &OpenFile) -> bool {
+    as_epoll(f).is_some()
 }
 
 /// Live epoll instances, to recognise epoll files (for the nesting rules).

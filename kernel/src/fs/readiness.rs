@@ -13,6 +13,7 @@
 //! instance's ready list, that instance's own `Readiness`). An epoll instance never watches
 //! itself or an epoll that watches it (ELOOP), so the chain ends. Notify may be called from
 //! interrupt handlers, so the lock is an `IrqSpinLock`.
+#![forbid(unsafe_code)]
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;

@@ -5,6 +5,7 @@
 //! ever expose bytes they wrote into the buffer first.
 //!
 //! Lock order: `POOL` is a leaf.
+#![forbid(unsafe_code)]
 
 use alloc::vec::Vec;
 

@@ -132,6 +132,8 @@ pub struct Inner {
     /// Start and current end of the heap (`brk`).
     pub brk_start: u64,
     pub brk: u64,
+    /// Where exec put the program, its arguments and environment (for /proc).
+    pub image: super::exeinfo::ImageInfo,
 }
 
 /// A process address space.
@@ -164,6 +166,7 @@ impl AddressSpace {
                 vmas: VmaSet::new(),
                 brk_start: 0,
                 brk: 0,
+                image: Default::default(),
             }),
         })
     }
@@ -189,6 +192,7 @@ impl AddressSpace {
         c.vmas = g.vmas.clone();
         c.brk_start = g.brk_start;
         c.brk = g.brk;
+        c.image = g.image.clone();
         let regions: alloc::vec::Vec<(u64, u64, bool)> = g
             .vmas
             .iter()
@@ -220,6 +224,38 @@ impl AddressSpace {
         drop(c);
         drop(g);
         ok.then_some(child)
+    }
+
+    /// Copies bytes of this (possibly inactive) address space at `va` into `buf` through its
+    /// page tables, faulting nothing in: an observer's read (/proc/PID/cmdline, environ). A
+    /// page that is mapped but not present reads as zeros; the copy ends at the first address
+    /// no VMA covers. Returns the bytes copied.
+    pub fn read_bytes(&self, va: u64, buf: &mut [u8]) -> usize {
+        let mut g = self.inner.lock();
+        let mut done = 0;
+        while done < buf.len() {
+            let Some(at) = va.checked_add(done as u64) else {
+                break;
+            };
+            if g.vmas.find(at).is_none() {
+                break;
+            }
+            let page = page_floor(at);
+            let off = (at - page) as usize;
+            let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
+            let raw = g.pt.get(page);
+            let dst = &mut buf[done..done + n];
+            if raw & (Pte::PRESENT.bits() | PTE_PROTNONE) != 0 && raw & PTE_PAST_EOF == 0 {
+                let src = crate::mm::phys_to_virt(raw & ADDR_MASK) as *const u8;
+                // SAFETY: the entry owns a frame, reached through the direct map; the read
+                // stays inside the page, and the address space lock keeps the frame mapped.
+                unsafe { core::ptr::copy_nonoverlapping(src.add(off), dst.as_mut_ptr(), n) };
+            } else {
+                dst.fill(0);
+            }
+            done += n;
+        }
+        done
     }
 
     /// Pages present in the page tables (the resident set).

@@ -18,6 +18,7 @@
 //! Lock order: heap -> frames -> kernel page tables (`paging::KERNEL_PT`).
 
 pub mod aspace;
+pub mod exeinfo;
 pub mod frames;
 pub mod heap;
 pub mod kstack;

@@ -41,7 +41,8 @@ pod!(u8, u16, u32, u64, i8, i16, i32, i64, usize, isize);
 pod!(
     keel_abi::time::Timespec,
     keel_abi::time::Timeval,
-    keel_abi::time::Timezone
+    keel_abi::time::Timezone,
+    keel_abi::time::Itimerspec
 );
 pod!(
     keel_abi::stat::Stat,
@@ -60,6 +61,7 @@ pod!(
     keel_abi::uio::IoVec,
     keel_abi::resource::Rusage
 );
+pod!(keel_abi::mount::StatFs, keel_abi::fcntl::Flock);
 // SAFETY: arrays of Pod values are Pod.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 

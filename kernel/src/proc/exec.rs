@@ -14,6 +14,7 @@ use keel_vm::{Vma, VmaFlags};
 
 use super::Process;
 use crate::mm::aspace::{AddressSpace, Backing, PROT_READ, PROT_WRITE};
+use crate::mm::exeinfo::{ExeFile, ImageInfo, Segment};
 use crate::mm::{page_ceil, page_floor, PAGE_SIZE};
 
 /// Top of the user stack (Linux's TASK_SIZE: 47 bits minus one page).
@@ -37,12 +38,12 @@ pub struct Loaded {
 }
 
 /// Reads an executable: the path must name a regular file with execute permission. Relative
-/// paths start at `dir` (or the cwd).
+/// paths start at `dir` (or the cwd). Returns its bytes and the file, by the name it was found.
 fn read_executable_at(
     p: &Process,
     dir: Option<&Arc<keel_vfs::Inode>>,
     path: &[u8],
-) -> KResult<Vec<u8>> {
+) -> KResult<(Vec<u8>, ExeFile)> {
     let cred = p.cred.lock().fs_cred();
     let (root, cwd) = {
         let fs = p.fs.lock();
@@ -53,11 +54,14 @@ fn read_executable_at(
         cwd: dir.unwrap_or(&cwd),
         cred: &cred,
     };
-    let inode = keel_vfs::lookup(&ctx, path, true)?;
-    read_inode(p, &inode)
+    let r = keel_vfs::resolve(&ctx, path, true)?;
+    let origin = Some((r.parent.clone(), r.name.clone()));
+    let inode = r.into_inode()?;
+    let image = read_inode(p, &inode)?;
+    Ok((image, ExeFile { inode, origin }))
 }
 
-fn read_executable(p: &Process, path: &[u8]) -> KResult<Vec<u8>> {
+fn read_executable(p: &Process, path: &[u8]) -> KResult<(Vec<u8>, ExeFile)> {
     read_executable_at(p, None, path)
 }
 
@@ -78,17 +82,19 @@ fn read_inode(p: &Process, inode: &Arc<keel_vfs::Inode>) -> KResult<Vec<u8>> {
     Ok(data)
 }
 
-/// execveat(fd, "", AT_EMPTY_PATH): loads the file an fd refers to; `name` stands for its
-/// path (argv of a script's interpreter, AT_EXECFN).
+/// execveat(fd, "", AT_EMPTY_PATH): loads the file an fd refers to (opened by `origin`, the
+/// directory and name, when known); `name` stands for its path (argv of a script's
+/// interpreter, AT_EXECFN).
 pub fn load_inode(
     p: &Process,
     inode: Arc<keel_vfs::Inode>,
+    origin: Option<(Arc<keel_vfs::Inode>, Vec<u8>)>,
     name: &[u8],
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> KResult<Loaded> {
     let image = read_inode(p, &inode)?;
-    load_image(p, name, image, argv, envp)
+    load_image(p, name, image, ExeFile { inode, origin }, argv, envp)
 }
 
 /// execveat(dirfd, relative path): the path starts at `dir`.
@@ -102,20 +108,21 @@ pub fn load_at(
     if !dir.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    let image = read_executable_at(p, Some(dir), path)?;
-    load_image(p, path, image, argv, envp)
+    let (image, exe) = read_executable_at(p, Some(dir), path)?;
+    load_image(p, path, image, exe, argv, envp)
 }
 
 /// Loads `path` with `argv` and `envp` for process `p` (not yet installed).
 pub fn load(p: &Process, path: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> KResult<Loaded> {
-    let image = read_executable(p, path)?;
-    load_image(p, path, image, argv, envp)
+    let (image, exe) = read_executable(p, path)?;
+    load_image(p, path, image, exe, argv, envp)
 }
 
 fn load_image(
     p: &Process,
     path: &[u8],
     mut image: Vec<u8>,
+    mut exe: ExeFile,
     mut argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> KResult<Loaded> {
@@ -138,7 +145,7 @@ fn load_image(
         new_argv.extend(argv.into_iter().skip(1));
         argv = new_argv;
         path = interp.to_vec();
-        image = read_executable(p, &path)?;
+        (image, exe) = read_executable(p, &path)?;
     }
     let elf = keel_elf::parse(&image).map_err(|e| e.errno())?;
     if elf.interp().is_some() {
@@ -222,7 +229,8 @@ fn load_image(
             crate::arch::x86_64::fpu::area_size() as u64 + 1024,
         ),
     ];
-    let stack = build_stack(&mm, &argv, &envp, &execfn, &aux)?;
+    let (stack, strings) = build_stack(&mm, &argv, &envp, &execfn, &aux)?;
+    mm.lock().image = image_info(&plan.segments, stack, strings, exe);
     let comm = path.rsplit(|&b| b == b'/').next().unwrap_or(&path).to_vec();
     Ok(Loaded {
         mm,
@@ -232,14 +240,55 @@ fn load_image(
     })
 }
 
-/// Lays out the initial stack below STACK_TOP and returns the stack pointer (at argc).
+/// Linux's `mm_struct` fields for /proc, as `load_elf_binary` sets them: code from the
+/// executable segments, data up to the last segment's file bytes; `strings` are the bounds of
+/// the argument and environment strings.
+fn image_info(
+    segments: &[keel_elf::Segment],
+    start_stack: u64,
+    strings: [u64; 3],
+    exe: ExeFile,
+) -> ImageInfo {
+    let mut info = ImageInfo {
+        start_code: u64::MAX,
+        start_stack,
+        arg_start: strings[0],
+        arg_end: strings[1],
+        env_start: strings[1],
+        env_end: strings[2],
+        exe: Some(exe),
+        ..ImageInfo::default()
+    };
+    for seg in segments {
+        let file_end = seg.vaddr + seg.filesz;
+        if seg.prot.exec {
+            info.start_code = info.start_code.min(seg.vaddr);
+            info.end_code = info.end_code.max(file_end);
+        }
+        info.start_data = info.start_data.max(seg.vaddr);
+        info.end_data = info.end_data.max(file_end);
+        info.segments.push(Segment {
+            start: page_floor(seg.vaddr),
+            end: page_ceil(seg.end()),
+            offset: page_floor(seg.offset),
+        });
+    }
+    if info.start_code == u64::MAX {
+        info.start_code = 0;
+    }
+    info
+}
+
+/// Lays out the initial stack below STACK_TOP and returns the stack pointer (at argc) and
+/// the bounds of the strings: start of the arguments, start of the environment (the end of
+/// the arguments), end of the environment.
 fn build_stack(
     mm: &AddressSpace,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     execfn: &[u8],
     aux: &[(u64, u64)],
-) -> KResult<u64> {
+) -> KResult<(u64, [u64; 3])> {
     // Strings and blobs first, from the top down.
     let mut sp = STACK_TOP - 8; // Linux leaves the last word as an end marker
     let push_bytes = |sp: &mut u64, data: &[u8], nul: bool| -> KResult<u64> {
@@ -252,6 +301,7 @@ fn build_stack(
         Ok(*sp)
     };
     let execfn_at = push_bytes(&mut sp, execfn, true)?;
+    let env_end = execfn_at;
     let mut envp_at = Vec::with_capacity(envp.len());
     for e in envp.iter().rev() {
         envp_at.push(push_bytes(&mut sp, e, true)?);
@@ -262,6 +312,7 @@ fn build_stack(
         argv_at.push(push_bytes(&mut sp, a, true)?);
     }
     argv_at.reverse();
+    let strings = [sp, envp_at.first().copied().unwrap_or(env_end), env_end];
     let platform_at = push_bytes(&mut sp, b"x86_64", true)?;
     let mut random = [0u8; 16];
     crate::random::fill(&mut random);
@@ -296,7 +347,7 @@ fn build_stack(
     sp &= !15; // argc sits 16-byte aligned, as the x86_64 ABI requires at process entry
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     mm.write_bytes(sp, &bytes)?;
-    Ok(sp)
+    Ok((sp, strings))
 }
 
 fn show(b: &[u8]) -> &str {

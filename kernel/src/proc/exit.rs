@@ -7,6 +7,7 @@
 //! learns of it). A process's exit closes its files (unless shared), lets go of its address
 //! space, hands its children to PID 1, and leaves a zombie holding the wait status until the
 //! parent reaps it, or reaps itself if the parent ignores SIGCHLD.
+#![forbid(unsafe_code)]
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -31,6 +32,9 @@ pub fn exit_thread(status: i32) -> ! {
                 .is_ok()
         {
             let _ = crate::proc::futex::wake_address(&p, ctid, 1);
+        }
+        if t.tid() == p.pid || p.live_threads.load(Ordering::Acquire) == 1 {
+            p.keep_comm(t.name_bytes());
         }
         p.threads.lock().retain(|x| !Arc::ptr_eq(x, &t));
         p.events.wake_all();
@@ -71,9 +75,7 @@ fn process_exit(p: &Arc<Process>, status: i32) {
     let fds = p.fds_take();
     drop(fds);
     // The address space: we still run on its tables, so switch to the kernel's first.
-    let root = crate::arch::x86_64::paging::kernel_root_cached();
-    // SAFETY: the kernel's tables map everything the kernel uses, with the same addresses.
-    unsafe { crate::arch::x86_64::cpu::set_cr3(root) };
+    crate::arch::x86_64::paging::activate_kernel_tables();
     let mm = p.release_mm();
     drop(mm);
     release_vfork_parent(p);

@@ -10,6 +10,7 @@
 //!
 //! The child starts by returning 0 from the same system call: it enters user mode with a copy
 //! of the parent's trap frame (with `rax = 0`, and the new stack if one was given).
+#![forbid(unsafe_code)]
 
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;

@@ -11,6 +11,7 @@
 //! with nobody waiting costs a key computation and one lookup (relibc wakes on every unlock).
 //!
 //! Lock order: `FUTEXES` is a leaf; user memory is read with it released.
+#![forbid(unsafe_code)]
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
@@ -200,14 +201,11 @@ fn deadline(timeout: u64, absolute: bool, realtime: bool) -> KResult<Option<u64>
     if timeout == 0 {
         return Ok(None);
     }
-    let ts = UserPtr::<keel_abi::time::Timespec>::new(timeout).read()?;
-    if !ts.is_valid() {
-        return Err(Errno::EINVAL);
-    }
-    let ns = ts
-        .tv_sec
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec);
+    let ns = UserPtr::<keel_abi::time::Timespec>::new(timeout)
+        .read()?
+        .as_ns()
+        .ok_or(Errno::EINVAL)?
+        .min(i64::MAX as u64) as i64;
     let now = crate::time::monotonic_ns() as i64;
     let d = if !absolute {
         now.saturating_add(ns)

@@ -22,6 +22,7 @@ pub mod fork;
 pub mod futex;
 pub mod init;
 pub mod signal;
+pub mod uts;
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -135,6 +136,10 @@ pub struct Process {
     pub child_usage: Usage,
     /// ITIMER_REAL / alarm state.
     pub itimer: IrqSpinLock<signal::RealTimer>,
+    /// Monotonic time of the fork that made it (for /proc/PID/stat's start time).
+    pub start_ns: u64,
+    /// The main thread's name when it exited, for a zombie's /proc/PID/comm.
+    exit_comm: SpinLock<[u8; 16]>,
 }
 
 impl Process {
@@ -194,6 +199,29 @@ impl Process {
     /// Whether the process has exited (a zombie or on its way).
     pub fn is_zombie(&self) -> bool {
         self.report.lock().zombie.is_some()
+    }
+
+    /// The main thread: the one whose tid is the pid, else the first left.
+    pub fn main_thread(&self) -> Option<Arc<Thread>> {
+        let threads = self.threads.lock();
+        threads
+            .iter()
+            .find(|t| t.tid() == self.pid)
+            .or(threads.first())
+            .cloned()
+    }
+
+    /// The process's name (Linux's `comm` of the main thread), also after it exited.
+    pub fn comm(&self) -> [u8; 16] {
+        match self.main_thread() {
+            Some(t) => t.name_bytes(),
+            None => *self.exit_comm.lock(),
+        }
+    }
+
+    /// Keeps the name of an exiting main thread for the zombie (exit.rs).
+    fn keep_comm(&self, name: [u8; 16]) {
+        *self.exit_comm.lock() = name;
     }
 }
 
@@ -380,6 +408,8 @@ pub fn make_process(parts: Parts) -> Arc<Process> {
         usage: Usage::default(),
         child_usage: Usage::default(),
         itimer: IrqSpinLock::new(signal::RealTimer::default()),
+        start_ns: crate::time::monotonic_ns(),
+        exit_comm: SpinLock::new([0; 16]),
     });
     TABLE.lock().insert(p.pid, p.clone());
     if let Some(parent) = &parts.parent {
@@ -472,6 +502,7 @@ pub fn resolve_user_fault(addr: u64, write: bool, exec: bool) -> Result<(), Faul
 /// Charges one timer tick to the current thread and its process (from the timer interrupt).
 pub fn account_tick(from_user: bool) {
     let t = crate::sched::current();
+    crate::sched::charge_cpu_tick(&t, from_user);
     if let Some(u) = t.user() {
         let (mine, theirs) = if from_user {
             (&u.usage.user_ticks, &u.process.usage.user_ticks)

@@ -15,6 +15,7 @@
 //!
 //! Lock order: `Process::sig` and a thread's `UserCtx::sig` are leaves, taken one at a time,
 //! with `sigactions` before them when both are needed.
+#![forbid(unsafe_code)]
 
 pub mod frame;
 mod timer;
@@ -270,17 +271,25 @@ pub fn kill_process(p: &Process, status: i32) {
     p.events.wake_all();
 }
 
-/// Sends a process-directed signal. Safe from interrupt handlers.
-pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
-    let sig = info.signo;
+/// What every send does first: nothing for signal 0, a zombie or a bad number; SIGKILL ends
+/// the process at once; SIGCONT and stop signals cancel each other (`prepare`). True if the
+/// signal is still to be queued.
+fn start_send(p: &Arc<Process>, sig: u32) -> bool {
     if sig == 0 || sig as usize > super::NSIG || p.is_zombie() {
-        return;
+        return false;
     }
     if sig == SIGKILL {
         kill_process(p, SIGKILL as i32);
-        return;
+        return false;
     }
-    if !prepare(p, sig) {
+    prepare(p, sig);
+    true
+}
+
+/// Sends a process-directed signal. Safe from interrupt handlers.
+pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
+    let sig = info.signo;
+    if !start_send(p, sig) {
         return;
     }
     let act = action(p, sig);
@@ -308,14 +317,7 @@ pub fn send_to_thread(t: &Arc<Thread>, info: SigInfo) {
     let Some(u) = t.user() else { return };
     let p = &u.process;
     let sig = info.signo;
-    if sig == 0 || sig as usize > super::NSIG || p.is_zombie() {
-        return;
-    }
-    if sig == SIGKILL {
-        kill_process(p, SIGKILL as i32);
-        return;
-    }
-    if !prepare(p, sig) {
+    if !start_send(p, sig) {
         return;
     }
     let blocked = u.sigmask.load(Ordering::Acquire) & bit(sig) != 0;
@@ -329,8 +331,8 @@ pub fn send_to_thread(t: &Arc<Thread>, info: SigInfo) {
 }
 
 /// Linux's `prepare_signal`: SIGCONT resumes a stopped process and drops pending stop
-/// signals; a stop signal drops a pending SIGCONT. Returns false if `sig` is not to be queued.
-fn prepare(p: &Arc<Process>, sig: u32) -> bool {
+/// signals; a stop signal drops a pending SIGCONT.
+fn prepare(p: &Arc<Process>, sig: u32) {
     if sig == SIGCONT {
         let was_stopped = {
             let mut s = p.sig.lock();
@@ -359,7 +361,24 @@ fn prepare(p: &Arc<Process>, sig: u32) -> bool {
             }
         }
     }
-    true
+}
+
+/// The SIGCHLD (or exit signal) `siginfo` for a change of child `p`.
+fn child_info(p: &Process, why: i32, status: i32) -> SigInfo {
+    let (u, s) = p.usage.cpu_ns();
+    let exited = why == code::CLD_EXITED || why == code::CLD_KILLED || why == code::CLD_DUMPED;
+    SigInfo {
+        signo: if exited { p.exit_signal } else { SIGCHLD },
+        code: why,
+        pid: p.pid,
+        uid: p.cred.lock().uid,
+        status,
+        // clock_t in USER_HZ (100) ticks.
+        utime: (u / 10_000_000) as i64,
+        stime: (s / 10_000_000) as i64,
+        fields: Fields::Child,
+        ..Default::default()
+    }
 }
 
 /// Tells the parent that `p` stopped, continued or exited: SIGCHLD (or the exit signal) unless
@@ -368,22 +387,7 @@ pub fn notify_parent(p: &Process, why: i32, status: i32) {
     let Some(parent) = p.parent.lock().upgrade() else {
         return;
     };
-    let (u, s) = p.usage.cpu_ns();
-    let info = SigInfo {
-        signo: if why == code::CLD_EXITED || why == code::CLD_KILLED || why == code::CLD_DUMPED {
-            p.exit_signal
-        } else {
-            SIGCHLD
-        },
-        code: why,
-        pid: p.pid,
-        uid: p.cred.lock().uid,
-        status,
-        utime: (u / 10_000_000) as i64,
-        stime: (s / 10_000_000) as i64,
-        fields: Fields::Child,
-        ..Default::default()
-    };
+    let info = child_info(p, why, status);
     let act = action(&parent, SIGCHLD);
     let quiet_stops = act.sa_flags & SA_NOCLDSTOP != 0
         && (why == code::CLD_STOPPED || why == code::CLD_CONTINUED);
@@ -400,21 +404,10 @@ pub fn parent_ignores_sigchld(parent: &Process) -> bool {
 
 /// SIGCHLD for a child that already reaped itself (SA_NOCLDWAIT): the signal only.
 pub fn notify_parent_exit_only(parent: &Arc<Process>, p: &Process, why: i32, status: i32) {
-    let (u, s) = p.usage.cpu_ns();
-    send_to_process(
-        parent,
-        SigInfo {
-            signo: p.exit_signal,
-            code: why,
-            pid: p.pid,
-            uid: p.cred.lock().uid,
-            status,
-            utime: (u / 10_000_000) as i64,
-            stime: (s / 10_000_000) as i64,
-            fields: Fields::Child,
-            ..Default::default()
-        },
-    );
+    let info = child_info(p, why, status);
+    if info.signo != 0 {
+        send_to_process(parent, info);
+    }
 }
 
 /// Whether a parent's SIGCHLD disposition makes its children reap themselves (SIG_IGN or

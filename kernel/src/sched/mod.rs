@@ -88,9 +88,13 @@ pub fn spawn_thread(t: Arc<Thread>) {
     make_runnable(t);
 }
 
+/// Queues `t`. The running thread keeps the CPU until it blocks or its slice ends (no
+/// wake-up preemption): a forked child runs after its parent returns from fork and a woken
+/// thread after the waker's slice, which is the order Linux's scheduler gives in practice and
+/// what shells' job bookkeeping has come to expect (ash prints "Terminated" for a job killed
+/// just before `wait` only if the job dies after `wait` begins).
 fn make_runnable(t: Arc<Thread>) {
     SCHED.lock().run_queue.push_back(t);
-    NEED_RESCHED.store(true, Ordering::Relaxed);
 }
 
 /// Makes a blocked thread runnable again; no effect on threads that are not blocked. Safe to
@@ -165,6 +169,7 @@ pub fn schedule() {
             gdt::set_kernel_stack(next.kstack_top());
             percpu::set_kernel_rsp(next.kstack_top());
             switch_user_state(&prev, &next);
+            CONTEXT_SWITCHES.fetch_add(1, Ordering::Relaxed);
             let save = prev.saved_rsp_ptr();
             let next_rsp = next.saved_rsp();
             s.current = Some(next);
@@ -244,6 +249,41 @@ fn update_load(s: &Sched) {
         let new = (old * e + active * (FIXED_1 - e)) / FIXED_1;
         avg.store(new, Ordering::Relaxed);
     }
+}
+
+/// Context switches since boot (`/proc/stat`'s `ctxt`).
+static CONTEXT_SWITCHES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// Timer ticks the CPU spent in user mode, in the kernel and idle (`/proc/stat`, uptime).
+static CPU_TICKS: [core::sync::atomic::AtomicU64; 3] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; 3];
+
+/// Charges one timer tick that interrupted `t` (in user mode if `from_user`): to user time,
+/// system time, or idle time when `t` is the idle thread.
+pub fn charge_cpu_tick(t: &Thread, from_user: bool) {
+    let i = if from_user {
+        0
+    } else if t.is_idle() {
+        2
+    } else {
+        1
+    };
+    CPU_TICKS[i].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Ticks of user, system and idle time since boot.
+pub fn cpu_ticks() -> [u64; 3] {
+    [0, 1, 2].map(|i| CPU_TICKS[i].load(Ordering::Relaxed))
+}
+
+/// Context switches since boot.
+pub fn context_switches() -> u64 {
+    CONTEXT_SWITCHES.load(Ordering::Relaxed)
+}
+
+/// Threads running or waiting to run (`procs_running`, the load average's count).
+pub fn runnable_threads() -> usize {
+    let s = SCHED.lock();
+    s.run_queue.len() + s.current.as_ref().is_some_and(|t| !t.is_idle()) as usize
 }
 
 /// Called by the timer interrupt.

@@ -57,6 +57,11 @@ pub fn alloc_tid() -> u32 {
     NEXT_TID.fetch_add(1, Ordering::Relaxed)
 }
 
+/// The last thread id handed out (`/proc/loadavg`'s last pid).
+pub fn last_tid() -> u32 {
+    NEXT_TID.load(Ordering::Relaxed) - 1
+}
+
 impl Thread {
     fn make(
         name: &str,

@@ -8,7 +8,7 @@ use keel_abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_CLOEXEC};
 use keel_abi::stat::Stat;
 use keel_abi::uio::IoVec;
 use keel_abi::{Errno, KResult};
-use keel_vfs::consts::{S_IFDIR, S_IFMT};
+use keel_vfs::consts::S_IFMT;
 use keel_vfs::{Inode, LookupCtx, Metadata, OpenFile};
 
 use super::Caller;
@@ -450,34 +450,6 @@ pub fn sys_ioctl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
     }
 }
 
-pub fn sys_faccessat(c: &Caller, dirfd: i32, path: u64, mode: u32) -> KResult<usize> {
-    if mode & !7 != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let path = path_arg(path)?;
-    let p = c.process();
-    // access(2) checks with the real ids.
-    let cred = {
-        let cr = p.cred.lock();
-        keel_vfs::Cred {
-            uid: cr.uid,
-            gid: cr.gid,
-            groups: cr.groups.clone(),
-        }
-    };
-    let inode = with_ctx(c, dirfd, &path, |ctx| {
-        let ctx = LookupCtx {
-            cred: &cred,
-            ..*ctx
-        };
-        keel_vfs::lookup(&ctx, &path, true)
-    })?;
-    if mode != 0 {
-        inode.check_access(&cred, mode)?;
-    }
-    Ok(0)
-}
-
 pub fn sys_dup(c: &Caller, fd: i32) -> KResult<usize> {
     Ok(c.process().fds().dup(fd)? as usize)
 }
@@ -491,6 +463,9 @@ pub fn sys_dup3(c: &Caller, old: i32, new: i32, flags: u32) -> KResult<usize> {
 }
 
 pub fn sys_fcntl(c: &Caller, fd: i32, cmd: u32, arg: u64) -> KResult<usize> {
+    if super::lock::is_lock_cmd(cmd) {
+        return super::lock::fcntl_lock(c, fd, cmd, arg);
+    }
     match c.process().fds().fcntl(fd, cmd, arg) {
         // Commands of a particular kind of file (pipe sizes, ...).
         Err(Errno::EINVAL) => file(c, fd)?.ops().fcntl(cmd, arg),
@@ -506,46 +481,12 @@ pub fn sys_getdents64(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<us
     Ok(n)
 }
 
-/// The absolute path of directory `dir`, found by walking `..` up to `root`.
-fn dir_path(root: &Arc<Inode>, dir: &Arc<Inode>) -> KResult<Vec<u8>> {
-    let mut parts: Vec<Vec<u8>> = Vec::new();
-    let mut cur = dir.clone();
-    for _ in 0..4096 {
-        if Arc::ptr_eq(&cur, root) {
-            break;
-        }
-        let Some(parent) = cur.parent_dir() else {
-            return Err(Errno::ENOENT); // removed directory
-        };
-        let mut name = None;
-        parent.read_dir(2, |e| {
-            if e.ino == cur.ino() {
-                name = Some(e.name);
-                false
-            } else {
-                true
-            }
-        })?;
-        parts.push(name.ok_or(Errno::ENOENT)?);
-        cur = parent;
-    }
-    let mut out = Vec::new();
-    for p in parts.iter().rev() {
-        out.push(b'/');
-        out.extend_from_slice(p);
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    Ok(out)
-}
-
 pub fn sys_getcwd(c: &Caller, buf: u64, size: usize) -> KResult<usize> {
     let (root, cwd) = {
         let fs = c.process().fs.lock();
         (fs.root.clone(), fs.cwd.clone())
     };
-    let mut path = dir_path(&root, &cwd)?;
+    let mut path = crate::fs::vfs().path_of(&root, &cwd)?;
     path.push(0);
     if size < path.len() {
         return Err(Errno::ERANGE);
@@ -554,24 +495,22 @@ pub fn sys_getcwd(c: &Caller, buf: u64, size: usize) -> KResult<usize> {
     Ok(path.len())
 }
 
-pub fn sys_chdir(c: &Caller, path: u64) -> KResult<usize> {
-    let path = path_arg(path)?;
-    let dir = with_ctx(c, AT_FDCWD, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
-    if dir.metadata().mode & S_IFMT != S_IFDIR {
-        return Err(Errno::ENOTDIR);
-    }
-    let cred = c.process().cred.lock().fs_cred();
-    dir.check_access(&cred, keel_vfs::consts::MAY_EXEC)?;
-    c.process().fs.lock().cwd = dir;
-    Ok(0)
-}
-
 pub fn sys_readlinkat(c: &Caller, dirfd: i32, path: u64, buf: u64, size: usize) -> KResult<usize> {
     if (size as isize) <= 0 {
         return Err(Errno::EINVAL);
     }
     let path = path_arg(path)?;
-    let target = with_ctx(c, dirfd, &path, |ctx| crate::fs::vfs().readlink(ctx, &path))?;
+    let target = if path.is_empty() {
+        // The symlink an `O_PATH | O_NOFOLLOW` fd refers to; ENOENT for anything else.
+        let inode = if dirfd == AT_FDCWD {
+            c.process().fs.lock().cwd.clone()
+        } else {
+            file(c, dirfd)?.inode().cloned().ok_or(Errno::ENOENT)?
+        };
+        inode.read_link().map_err(|_| Errno::ENOENT)?
+    } else {
+        with_ctx(c, dirfd, &path, |ctx| crate::fs::vfs().readlink(ctx, &path))?
+    };
     let n = target.len().min(size);
     copy_to_user(buf, &target[..n])?;
     Ok(n)
@@ -643,87 +582,38 @@ pub fn sys_ftruncate(c: &Caller, fd: i32, len: i64) -> KResult<usize> {
     Ok(0)
 }
 
-pub fn sys_truncate(c: &Caller, path: u64, len: i64) -> KResult<usize> {
-    let path = path_arg(path)?;
-    if len < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let inode = with_ctx(c, AT_FDCWD, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
-    match inode.metadata().mode & S_IFMT {
-        S_IFDIR => return Err(Errno::EISDIR),
-        keel_vfs::consts::S_IFREG => {}
-        _ => return Err(Errno::EINVAL),
-    }
-    let cred = c.process().cred.lock().fs_cred();
-    inode.check_access(&cred, keel_vfs::consts::MAY_WRITE)?;
-    inode.truncate(len as u64)?;
-    Ok(0)
-}
-
 pub fn sys_fsync(c: &Caller, fd: i32) -> KResult<usize> {
     file(c, fd)?.fsync()?;
     Ok(0)
 }
 
-/// The kernel's `struct statfs` on x86_64 (120 bytes).
-#[derive(Clone, Copy, Default)]
-#[repr(C)]
-pub struct StatFs {
-    f_type: i64,
-    f_bsize: i64,
-    f_blocks: u64,
-    f_bfree: u64,
-    f_bavail: u64,
-    f_files: u64,
-    f_ffree: u64,
-    f_fsid: [i32; 2],
-    f_namelen: i64,
-    f_frsize: i64,
-    f_flags: i64,
-    f_spare: [i64; 4],
-}
-const _: () = assert!(core::mem::size_of::<StatFs>() == 120);
-// SAFETY: integers only, no padding.
-unsafe impl crate::mm::usercopy::Pod for StatFs {}
-
-/// statfs for the one file system, the root tmpfs: blocks from its content budget, inodes
-/// unlimited as far as anyone can tell (Linux's tmpfs default is one per page of RAM).
-fn root_statfs() -> StatFs {
-    const TMPFS_MAGIC: i64 = 0x0102_1994;
-    const ST_RELATIME: i64 = 0x1000;
-    let sb = crate::fs::vfs().superblock();
-    let blocks = sb.max_bytes() / 4096;
-    let free = blocks.saturating_sub(sb.used_bytes().div_ceil(4096));
-    let inodes = crate::mm::frames::total_frames() as u64 / 2;
-    StatFs {
-        f_type: TMPFS_MAGIC,
-        f_bsize: 4096,
-        f_blocks: blocks,
-        f_bfree: free,
-        f_bavail: free,
-        f_files: inodes,
-        f_ffree: inodes,
-        f_fsid: [
-            keel_vfs::minor(sb.dev()) as i32,
-            keel_vfs::major(sb.dev()) as i32,
-        ],
-        f_namelen: 255,
-        f_frsize: 4096,
-        f_flags: ST_RELATIME,
-        ..Default::default()
-    }
+/// The kernel's `struct statfs`, as the file system of `inode` answers it.
+fn statfs_of(inode: &Inode) -> keel_abi::mount::StatFs {
+    inode.superblock().statfs()
 }
 
 pub fn sys_statfs(c: &Caller, path: u64, buf: u64) -> KResult<usize> {
     let path = path_arg(path)?;
-    with_ctx(c, AT_FDCWD, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
-    UserPtr::<StatFs>::new(buf).write(root_statfs())?;
+    let inode = with_ctx(c, AT_FDCWD, &path, |ctx| keel_vfs::lookup(ctx, &path, true))?;
+    UserPtr::<keel_abi::mount::StatFs>::new(buf).write(statfs_of(&inode))?;
     Ok(0)
 }
 
 pub fn sys_fstatfs(c: &Caller, fd: i32, buf: u64) -> KResult<usize> {
-    file(c, fd)?;
-    UserPtr::<StatFs>::new(buf).write(root_statfs())?;
+    let f = file(c, fd)?;
+    let s = match f.inode() {
+        Some(i) => statfs_of(i),
+        // Pipes and sockets: Linux reports their pseudo file systems.
+        None => keel_abi::mount::StatFs {
+            f_type: 0x5049_5045, // PIPEFS_MAGIC
+            f_bsize: 4096,
+            f_namelen: 255,
+            f_frsize: 4096,
+            f_flags: 0x20,
+            ..Default::default()
+        },
+    };
+    UserPtr::<keel_abi::mount::StatFs>::new(buf).write(s)?;
     Ok(0)
 }
 

@@ -5,9 +5,13 @@
 //! Accepted but incomplete calls are listed in [`PARTIAL`] with what they ignore. Unknown
 //! numbers return ENOSYS and the console names each one once.
 
+mod cred;
 mod fs;
+mod lock;
 mod mm;
+mod mount;
 mod net;
+mod path;
 mod poll;
 mod proc;
 mod signal;
@@ -30,6 +34,7 @@ pub const PARTIAL: &[(&str, &str)] = &[
     ("set_robust_list", "stored; robust futexes are not walked at exit"),
     ("futex", "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE; WAKE_OP and the PI operations are ENOSYS"),
     ("setitimer", "ITIMER_REAL fires SIGALRM; ITIMER_VIRTUAL and ITIMER_PROF are stored and reported but never fire"),
+    ("timerfd_settime", "TFD_TIMER_CANCEL_ON_SET is accepted; a change of the wall clock does not cancel the timer"),
     ("nanosleep", "a sleep restarted after a stop or an ignored signal sleeps its whole length again"),
     ("clone", "namespaces, pidfds and ptrace flags are EINVAL; CLONE_SYSVSEM and CLONE_DETACHED are ignored"),
     ("prlimit64", "limits are stored and reported; only RLIMIT_NOFILE and RLIMIT_STACK are enforced"),
@@ -39,6 +44,14 @@ pub const PARTIAL: &[(&str, &str)] = &[
     ("ioctl", "terminal requests on the console; others ENOTTY"),
     ("mmap", "file mappings are copies made at mmap time: a read-only MAP_SHARED mapping does not see later writes to the file, and a writable MAP_SHARED file mapping is ENODEV"),
     ("madvise", "MADV_DONTNEED/MADV_FREE drop pages; other advice is accepted and ignored"),
+    ("fcntl", "record locks (F_GETLK/F_SETLK/F_SETLKW, F_OFD_*) are real, but F_SETLKW never detects a deadlock (no EDEADLK); leases, F_NOTIFY, F_SETOWN/F_SETSIG and seals are EINVAL"),
+    ("mount", "new mounts of the registered types (tmpfs), MS_REMOUNT, MS_MOVE; propagation changes (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE) are accepted with nothing to propagate; MS_BIND is EINVAL; MS_NOEXEC and MS_NOSUID are kept and reported but execve does not check them yet; each file-system instance is mounted at most once"),
+    ("umount2", "MNT_FORCE acts as a plain unmount"),
+    ("renameat2", "RENAME_WHITEOUT is EINVAL for root (Linux's tmpfs leaves a whiteout device) and EPERM for others"),
+    ("getcwd", "a cwd outside the process root (after chroot) is ENOENT where Linux prints \"(unreachable)\""),
+    ("setuid", "capabilities are not modelled: effective uid 0 stands for CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN, CAP_MKNOD, CAP_SYS_CHROOT and CAP_DAC_READ_SEARCH, filesystem uid 0 for the file capabilities; no PR_SET_KEEPCAPS or securebits (same for the set*id and setgroups family)"),
+    ("write", "writing to a set-user-ID or set-group-ID file does not clear those bits (Linux's file_remove_privs)"),
+    ("open", "a FIFO opened O_RDONLY|O_NONBLOCK before any writer polls POLLHUP (Linux waits for a first writer before reporting it); O_DIRECT and O_SYNC are accepted and have nothing to do on tmpfs"),
     ("socket", "AF_INET only (AF_INET6, AF_UNIX, AF_NETLINK are EAFNOSUPPORT); SOCK_RAW is ESOCKTNOSUPPORT"),
     ("socketpair", "EAFNOSUPPORT (no AF_UNIX)"),
     ("setsockopt", "IP_TOS, SO_BROADCAST, SO_OOBINLINE, SO_REUSEPORT, TCP_CORK, TCP_KEEPINTVL/KEEPCNT, TCP_MAXSEG and TCP_FASTOPEN are stored and reported but change nothing"),
@@ -86,6 +99,14 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let a = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
+    // The calls that never return are made before a `Caller` (which holds a reference to the
+    // thread on this stack frame) exists: a frame that is never unwound would keep the thread,
+    // its stack and its process alive forever.
+    match n as usize {
+        nr::EXIT => proc::sys_exit(a[0] as i32),
+        nr::EXIT_GROUP => proc::sys_exit_group(a[0] as i32),
+        _ => {}
+    }
     let c = Caller {
         thread: crate::sched::current(),
         user_rsp: frame.rsp,
@@ -99,7 +120,12 @@ pub fn dispatch(frame: &mut TrapFrame) {
     };
 }
 
+/// `creat(2)` is `open(O_CREAT | O_WRONLY | O_TRUNC)`.
+const CREAT_FLAGS: u32 =
+    keel_abi::fcntl::O_CREAT | keel_abi::fcntl::O_WRONLY | keel_abi::fcntl::O_TRUNC;
+
 fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize> {
+    use keel_abi::fcntl::{AT_FDCWD, AT_REMOVEDIR};
     let i = |x: u64| x as i32;
     match n as usize {
         nr::READ => fs::sys_read(c, i(a[0]), a[1], a[2] as usize),
@@ -129,14 +155,14 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::PWRITE64 => fs::sys_pwrite64(c, i(a[0]), a[1], a[2] as usize, a[3] as i64),
         nr::READV => fs::sys_readv(c, i(a[0]), a[1], i(a[2])),
         nr::WRITEV => fs::sys_writev(c, i(a[0]), a[1], i(a[2])),
-        nr::ACCESS => fs::sys_faccessat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1] as u32),
+        nr::ACCESS => path::sys_faccessat2(c, AT_FDCWD, a[0], a[1] as u32, 0),
         nr::PIPE => poll::sys_pipe2(c, a[0], 0),
         nr::SELECT => poll::sys_select(c, i(a[0]), a[1], a[2], a[3], a[4]),
         nr::SCHED_YIELD => proc::sys_sched_yield(),
         nr::MREMAP => mm::sys_mremap(c, a[0], a[1], a[2], a[3] as u32, a[4]),
         nr::MADVISE => mm::sys_madvise(c, a[0], a[1], i(a[2])),
         nr::DUP => fs::sys_dup(c, i(a[0])),
-        nr::TRUNCATE => fs::sys_truncate(c, a[0], a[1] as i64),
+        nr::TRUNCATE => path::sys_truncate(c, a[0], a[1] as i64),
         nr::STATFS => fs::sys_statfs(c, a[0], a[1]),
         nr::CHMOD => fs::sys_fchmodat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1] as u32),
         nr::FCHMOD => fs::sys_fchmod(c, i(a[0]), a[1] as u32),
@@ -188,15 +214,33 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::FORK => proc::sys_fork(c, frame),
         nr::VFORK => proc::sys_vfork(c, frame),
         nr::EXECVE => proc::sys_execve(c, a[0], a[1], a[2], frame),
-        nr::EXIT => proc::sys_exit(c, i(a[0])),
         nr::WAIT4 => proc::sys_wait4(c, i(a[0]), a[1], a[2] as u32, a[3]),
         nr::KILL => proc::sys_kill(c, i(a[0]), i(a[1])),
         nr::UNAME => proc::sys_uname(a[0]),
         nr::FCNTL => fs::sys_fcntl(c, i(a[0]), a[1] as u32, a[2]),
+        nr::FLOCK => lock::sys_flock(c, i(a[0]), a[1] as u32),
         nr::GETDENTS64 => fs::sys_getdents64(c, i(a[0]), a[1], a[2] as usize),
         nr::GETCWD => fs::sys_getcwd(c, a[0], a[1] as usize),
-        nr::CHDIR => fs::sys_chdir(c, a[0]),
+        nr::CHDIR => path::sys_chdir(c, a[0]),
+        nr::FCHDIR => path::sys_fchdir(c, i(a[0])),
+        nr::RENAME => path::sys_renameat2(c, AT_FDCWD, a[0], AT_FDCWD, a[1], 0),
+        nr::MKDIR => path::sys_mkdirat(c, AT_FDCWD, a[0], a[1] as u32),
+        nr::RMDIR => path::sys_unlinkat(c, AT_FDCWD, a[0], AT_REMOVEDIR),
+        nr::CREAT => fs::sys_openat(c, AT_FDCWD, a[0], CREAT_FLAGS, a[1] as u32),
+        nr::LINK => path::sys_linkat(c, AT_FDCWD, a[0], AT_FDCWD, a[1], 0),
+        nr::UNLINK => path::sys_unlinkat(c, AT_FDCWD, a[0], 0),
+        nr::SYMLINK => path::sys_symlinkat(c, a[0], AT_FDCWD, a[1]),
         nr::READLINK => fs::sys_readlinkat(c, keel_abi::fcntl::AT_FDCWD, a[0], a[1], a[2] as usize),
+        nr::CHOWN => path::sys_fchownat(c, AT_FDCWD, a[0], a[1] as u32, a[2] as u32, 0),
+        nr::FCHOWN => path::sys_fchown(c, i(a[0]), a[1] as u32, a[2] as u32),
+        nr::LCHOWN => path::sys_fchownat(
+            c,
+            AT_FDCWD,
+            a[0],
+            a[1] as u32,
+            a[2] as u32,
+            keel_abi::fcntl::AT_SYMLINK_NOFOLLOW,
+        ),
         nr::UMASK => fs::sys_umask(c, a[0] as u32),
         nr::GETTIMEOFDAY => time::sys_gettimeofday(a[0], a[1]),
         nr::GETRUSAGE => time::sys_getrusage(c, i(a[0]), a[1]),
@@ -204,14 +248,21 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::TIMES => time::sys_times(c, a[0]),
         nr::GETRLIMIT => proc::sys_prlimit64(c, 0, i(a[0]), 0, a[1]),
         nr::GETUID => Ok(c.process().cred.lock().uid as usize),
+        nr::SETUID => cred::sys_setid(c, a[0] as u32, true),
+        nr::SETGID => cred::sys_setid(c, a[0] as u32, false),
         nr::GETGID => Ok(c.process().cred.lock().gid as usize),
         nr::GETEUID => Ok(c.process().cred.lock().euid as usize),
         nr::GETEGID => Ok(c.process().cred.lock().egid as usize),
         nr::SETPGID => proc::sys_setpgid(c, i(a[0]), i(a[1])),
         nr::GETPPID => Ok(c.process().ppid.load(Ordering::Relaxed) as usize),
         nr::GETPGRP => Ok(c.process().pgid.load(Ordering::Relaxed) as usize),
+        nr::SETREUID => cred::sys_setreid(c, a[0] as u32, a[1] as u32, true),
+        nr::SETREGID => cred::sys_setreid(c, a[0] as u32, a[1] as u32, false),
         nr::GETGROUPS => proc::sys_getgroups(c, i(a[0]), a[1]),
+        nr::SETGROUPS => cred::sys_setgroups(c, i(a[0]), a[1]),
+        nr::SETRESUID => cred::sys_setresid(c, a[0] as u32, a[1] as u32, a[2] as u32, true),
         nr::GETRESUID => proc::sys_getresid(c, a[0], a[1], a[2], true),
+        nr::SETRESGID => cred::sys_setresid(c, a[0] as u32, a[1] as u32, a[2] as u32, false),
         nr::GETRESGID => proc::sys_getresid(c, a[0], a[1], a[2], false),
         nr::SETSID => proc::sys_setsid(c),
         nr::GETPGID => proc::sys_getpgid(c, i(a[0])),
@@ -222,12 +273,21 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::RT_TGSIGQUEUEINFO => {
             proc::sys_rt_sigqueueinfo(c, i(a[0]), Some(i(a[1])), i(a[2]), a[3])
         }
+        nr::SETFSUID => cred::sys_setfsid(c, a[0] as u32, true),
+        nr::SETFSGID => cred::sys_setfsid(c, a[0] as u32, false),
         nr::GETSID => proc::sys_getsid(c, i(a[0])),
         nr::SIGALTSTACK => signal::sys_sigaltstack(c, a[0], a[1]),
         nr::PRCTL => proc::sys_prctl(c, i(a[0]), a[1], a[2]),
+        nr::UTIME => path::sys_utime(c, a[0], a[1]),
+        nr::MKNOD => path::sys_mknodat(c, AT_FDCWD, a[0], a[1] as u32, a[2] as u32),
         nr::ARCH_PRCTL => proc::sys_arch_prctl(c, i(a[0]), a[1]),
         nr::SETRLIMIT => proc::sys_prlimit64(c, 0, i(a[0]), a[1], 0),
+        nr::CHROOT => path::sys_chroot(c, a[0]),
+        nr::MOUNT => mount::sys_mount(c, a[0], a[1], a[2], a[3], a[4]),
+        nr::UMOUNT2 => mount::sys_umount2(c, a[0], a[1] as u32),
         nr::REBOOT => proc::sys_reboot(c, a[0] as u32, a[1] as u32, a[2] as u32),
+        nr::SETHOSTNAME => proc::sys_sethostname(c, a[0], a[1] as usize, false),
+        nr::SETDOMAINNAME => proc::sys_sethostname(c, a[0], a[1] as usize, true),
         nr::GETTID => Ok(c.thread.tid() as usize),
         nr::TKILL => proc::sys_tgkill(c, -1, i(a[0]), i(a[1])),
         nr::FUTEX => crate::proc::futex::sys_futex(
@@ -245,13 +305,17 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         nr::CLOCK_GETTIME => time::sys_clock_gettime(c, i(a[0]), a[1]),
         nr::CLOCK_GETRES => time::sys_clock_getres(c, i(a[0]), a[1]),
         nr::CLOCK_NANOSLEEP => time::sys_clock_nanosleep(c, i(a[0]), i(a[1]), a[2], a[3]),
-        nr::EXIT_GROUP => proc::sys_exit_group(c, i(a[0])),
         nr::EPOLL_CREATE => poll::sys_epoll_create(c, i(a[0])),
         nr::EPOLL_WAIT => poll::sys_epoll_pwait(c, i(a[0]), a[1], i(a[2]), i(a[3]), 0, 8),
         nr::EPOLL_CTL => poll::sys_epoll_ctl(c, i(a[0]), i(a[1]), i(a[2]), a[3]),
+        nr::UTIMES => path::sys_futimesat(c, AT_FDCWD, a[0], a[1]),
         nr::TGKILL => proc::sys_tgkill(c, i(a[0]), i(a[1]), i(a[2])),
         nr::WAITID => proc::sys_waitid(c, i(a[0]), i(a[1]), a[2], a[3] as u32, a[4]),
         nr::OPENAT => fs::sys_openat(c, i(a[0]), a[1], a[2] as u32, a[3] as u32),
+        nr::MKDIRAT => path::sys_mkdirat(c, i(a[0]), a[1], a[2] as u32),
+        nr::MKNODAT => path::sys_mknodat(c, i(a[0]), a[1], a[2] as u32, a[3] as u32),
+        nr::FCHOWNAT => path::sys_fchownat(c, i(a[0]), a[1], a[2] as u32, a[3] as u32, a[4] as u32),
+        nr::FUTIMESAT => path::sys_futimesat(c, i(a[0]), a[1], a[2]),
         nr::PSELECT6 => poll::sys_pselect6(c, i(a[0]), a[1], a[2], a[3], a[4], a[5]),
         nr::PPOLL => poll::sys_ppoll(c, a[0], a[1], a[2], a[3], a[4] as usize),
         nr::EPOLL_PWAIT => {
@@ -259,16 +323,28 @@ fn call(c: &Caller, n: u64, a: [u64; 6], frame: &mut TrapFrame) -> KResult<usize
         }
         nr::EPOLL_CREATE1 => poll::sys_epoll_create1(c, a[0] as u32),
         nr::PIPE2 => poll::sys_pipe2(c, a[0], a[1] as u32),
+        nr::EVENTFD => poll::sys_eventfd2(c, a[0] as u32, 0),
+        nr::EVENTFD2 => poll::sys_eventfd2(c, a[0] as u32, a[1] as u32),
+        nr::TIMERFD_CREATE => poll::sys_timerfd_create(c, i(a[0]), a[1] as u32),
+        nr::TIMERFD_SETTIME => poll::sys_timerfd_settime(c, i(a[0]), a[1] as u32, a[2], a[3]),
+        nr::TIMERFD_GETTIME => poll::sys_timerfd_gettime(c, i(a[0]), a[1]),
         nr::NEWFSTATAT => fs::sys_newfstatat(c, i(a[0]), a[1], a[2], a[3] as u32),
+        nr::UNLINKAT => path::sys_unlinkat(c, i(a[0]), a[1], a[2] as u32),
+        nr::RENAMEAT => path::sys_renameat2(c, i(a[0]), a[1], i(a[2]), a[3], 0),
+        nr::LINKAT => path::sys_linkat(c, i(a[0]), a[1], i(a[2]), a[3], a[4] as u32),
+        nr::SYMLINKAT => path::sys_symlinkat(c, a[0], i(a[1]), a[2]),
         nr::READLINKAT => fs::sys_readlinkat(c, i(a[0]), a[1], a[2], a[3] as usize),
-        nr::FACCESSAT => fs::sys_faccessat(c, i(a[0]), a[1], a[2] as u32),
+        nr::FACCESSAT => path::sys_faccessat2(c, i(a[0]), a[1], a[2] as u32, 0),
         nr::SET_ROBUST_LIST => proc::sys_set_robust_list(c, a[0], a[1] as usize),
+        nr::UTIMENSAT => path::sys_utimensat(c, i(a[0]), a[1], a[2], a[3] as u32),
         nr::DUP3 => fs::sys_dup3(c, i(a[0]), i(a[1]), a[2] as u32),
         nr::PRLIMIT64 => proc::sys_prlimit64(c, i(a[0]), i(a[1]), a[2], a[3]),
+        nr::RENAMEAT2 => path::sys_renameat2(c, i(a[0]), a[1], i(a[2]), a[3], a[4] as u32),
         nr::GETRANDOM => proc::sys_getrandom(a[0], a[1] as usize, a[2] as u32),
         nr::STATX => fs::sys_statx(c, i(a[0]), a[1], a[2] as u32, a[3] as u32, a[4]),
         nr::ACCEPT4 => net::sys_accept4(c, i(a[0]), a[1], a[2], a[3] as u32),
         nr::EXECVEAT => proc::sys_execveat(c, i(a[0]), a[1], a[2], a[3], a[4] as u32, frame),
+        nr::FACCESSAT2 => path::sys_faccessat2(c, i(a[0]), a[1], a[2] as u32, a[3] as u32),
         // musl and Rust std fall back to clone/fork on ENOSYS, quietly.
         nr::CLONE3 => Err(Errno::ENOSYS),
         _ => {

@@ -1,5 +1,7 @@
-//! Waiting on many files and pipes: poll, ppoll, select, pselect6, the epoll calls, pipe and
-//! pipe2. The work is in `fs::poll` and `fs::pipe`; this is the decoding.
+//! Waiting on many files, and the files made for waiting: poll, ppoll, select, pselect6, the
+//! epoll calls, pipe and pipe2, eventfd and timerfd. The work is in `fs::poll`, `fs::pipe`,
+//! `fs::eventfd` and `fs::timerfd`; this is the decoding.
+#![forbid(unsafe_code)]
 
 use keel_abi::time::{Timespec, Timeval};
 use keel_abi::{Errno, KResult};
@@ -12,12 +14,7 @@ use crate::fs::poll;
 use crate::mm::usercopy::UserPtr;
 
 fn ts_ns(t: &Timespec) -> KResult<u64> {
-    if !t.is_valid() {
-        return Err(Errno::EINVAL);
-    }
-    Ok((t.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(t.tv_nsec as u64))
+    t.as_ns().ok_or(Errno::EINVAL)
 }
 
 /// Reads the optional signal mask of ppoll/pselect6/epoll_pwait and installs it for the call.
@@ -175,5 +172,76 @@ pub fn sys_pipe2(c: &Caller, fds: u64, flags: u32) -> KResult<usize> {
         let _ = table.close(b);
         return Err(e);
     }
+    Ok(0)
+}
+
+/// Installs a new anonymous file (eventfd, timerfd) with `O_NONBLOCK`/`O_CLOEXEC` from `flags`.
+fn install_anon(
+    c: &Caller,
+    ops: alloc::sync::Arc<dyn keel_vfs::FileOps>,
+    flags: u32,
+) -> KResult<usize> {
+    let file = OpenFile::new(ops, None, keel_vfs::consts::O_RDWR | (flags & O_NONBLOCK));
+    Ok(c.process().fds().alloc(file, flags & O_CLOEXEC != 0)? as usize)
+}
+
+pub fn sys_eventfd2(c: &Caller, initval: u32, flags: u32) -> KResult<usize> {
+    use crate::fs::eventfd::{EventFd, EFD_SEMAPHORE};
+    if flags & !(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    install_anon(
+        c,
+        alloc::sync::Arc::new(EventFd::new(initval, flags)),
+        flags,
+    )
+}
+
+pub fn sys_timerfd_create(c: &Caller, clock: i32, flags: u32) -> KResult<usize> {
+    let clock = u32::try_from(clock).map_err(|_| Errno::EINVAL)?;
+    use keel_abi::time::{
+        CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM,
+    };
+    if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let realtime = match clock {
+        CLOCK_REALTIME => true,
+        CLOCK_MONOTONIC | CLOCK_BOOTTIME => false,
+        // Linux: the alarm clocks need CAP_WAKE_ALARM.
+        CLOCK_REALTIME_ALARM | CLOCK_BOOTTIME_ALARM => return Err(Errno::EPERM),
+        _ => return Err(Errno::EINVAL),
+    };
+    install_anon(c, crate::fs::timerfd::TimerFd::new(realtime), flags)
+}
+
+fn timerfd_of(c: &Caller, fd: i32) -> KResult<alloc::sync::Arc<OpenFile>> {
+    let f = c.process().fds().get(fd)?;
+    if crate::fs::timerfd::as_timerfd(&f).is_none() {
+        return Err(Errno::EINVAL);
+    }
+    Ok(f)
+}
+
+pub fn sys_timerfd_settime(c: &Caller, fd: i32, flags: u32, new: u64, old: u64) -> KResult<usize> {
+    use crate::fs::timerfd::{as_timerfd, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET};
+    use keel_abi::time::Itimerspec;
+    if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = timerfd_of(c, fd)?;
+    let n = UserPtr::<Itimerspec>::new(new).read()?;
+    let t = as_timerfd(&f).ok_or(Errno::EINVAL)?;
+    let prev = t.set(flags, &n)?;
+    if old != 0 {
+        UserPtr::<Itimerspec>::new(old).write(prev)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_timerfd_gettime(c: &Caller, fd: i32, cur: u64) -> KResult<usize> {
+    let f = timerfd_of(c, fd)?;
+    let t = crate::fs::timerfd::as_timerfd(&f).ok_or(Errno::EINVAL)?;
+    UserPtr::<keel_abi::time::Itimerspec>::new(cur).write(t.get())?;
     Ok(0)
 }

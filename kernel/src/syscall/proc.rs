@@ -4,7 +4,7 @@ use core::sync::atomic::Ordering;
 
 use keel_abi::prctl::*;
 use keel_abi::resource::{Rlimit, RLIMIT_NOFILE, RLIM_NLIMITS};
-use keel_abi::uname::{field, Utsname};
+use keel_abi::uname::Utsname;
 use keel_abi::{Errno, KResult};
 
 use super::Caller;
@@ -15,11 +15,11 @@ use crate::mm::usercopy::{copy_from_user, copy_to_user, read_cstr, read_cstr_arr
 /// Linux's limit on argv + envp.
 const ARG_MAX: usize = 2 << 20;
 
-pub fn sys_exit(_c: &Caller, code: i32) -> KResult<usize> {
+pub fn sys_exit(code: i32) -> ! {
     crate::proc::exit::exit_thread((code & 0xff) << 8)
 }
 
-pub fn sys_exit_group(_c: &Caller, code: i32) -> KResult<usize> {
+pub fn sys_exit_group(code: i32) -> ! {
     crate::proc::exit::exit_group((code & 0xff) << 8)
 }
 
@@ -366,8 +366,9 @@ pub fn sys_execveat(
         }
         let f = p.fds().get(dirfd)?;
         let inode = f.inode().cloned().ok_or(Errno::EACCES)?;
+        let origin = f.origin().map(|(d, n)| (d.clone(), n.to_vec()));
         let name = alloc::format!("/dev/fd/{dirfd}").into_bytes();
-        crate::proc::exec::load_inode(p, inode, &name, args.0, args.1)?
+        crate::proc::exec::load_inode(p, inode, origin, &name, args.0, args.1)?
     } else if path.first() == Some(&b'/') || dirfd == keel_abi::fcntl::AT_FDCWD {
         crate::proc::exec::load(p, &path, args.0, args.1)?
     } else {
@@ -415,17 +416,26 @@ pub fn sys_execve(
 }
 
 pub fn sys_uname(buf: u64) -> KResult<usize> {
-    let u = Utsname {
-        sysname: field("Linux"),
-        nodename: field("keel"),
-        // Programs compare kernel versions (glibc refuses old ones): report the Linux ABI level
-        // Keel implements, tagged with its own version.
-        release: field(concat!("6.1.0-keel-", env!("CARGO_PKG_VERSION"))),
-        version: field("#1 Keel"),
-        machine: field("x86_64"),
-        domainname: field("(none)"),
-    };
-    UserPtr::<Utsname>::new(buf).write(u)?;
+    UserPtr::<Utsname>::new(buf).write(crate::proc::uts::utsname())?;
+    Ok(0)
+}
+
+/// `sethostname(2)` and `setdomainname(2)`: CAP_SYS_ADMIN (effective uid 0) or EPERM, a
+/// length over 64 (or negative) EINVAL, then the bytes (EFAULT).
+pub fn sys_sethostname(c: &Caller, name: u64, len: usize, domain: bool) -> KResult<usize> {
+    if c.process().cred.lock().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if len > crate::proc::uts::NAME_MAX {
+        return Err(Errno::EINVAL);
+    }
+    let mut buf = alloc::vec![0u8; len];
+    crate::mm::usercopy::copy_from_user(&mut buf, name)?;
+    if domain {
+        crate::proc::uts::set_domainname(&buf)?;
+    } else {
+        crate::proc::uts::set_hostname(&buf)?;
+    }
     Ok(0)
 }
 

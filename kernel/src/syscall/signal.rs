@@ -195,14 +195,8 @@ pub fn sys_rt_sigtimedwait(
     let want = SigSet(UserPtr::<u64>::new(set).read()?).blockable().0;
     let deadline = if timeout != 0 {
         let ts = UserPtr::<keel_abi::time::Timespec>::new(timeout).read()?;
-        if !ts.is_valid() {
-            return Err(Errno::EINVAL);
-        }
-        let ns = ts
-            .tv_sec
-            .saturating_mul(1_000_000_000)
-            .saturating_add(ts.tv_nsec);
-        Some(crate::time::monotonic_ns().saturating_add(ns as u64))
+        let ns = ts.as_ns().ok_or(Errno::EINVAL)?;
+        Some(crate::time::monotonic_ns().saturating_add(ns))
     } else {
         None
     };

@@ -110,13 +110,11 @@ pub fn sys_time(t: u64) -> KResult<usize> {
 }
 
 fn read_ts(addr: u64) -> KResult<i64> {
-    let t = UserPtr::<Timespec>::new(addr).read()?;
-    if !t.is_valid() {
-        return Err(Errno::EINVAL);
-    }
-    Ok(t.tv_sec
-        .saturating_mul(1_000_000_000)
-        .saturating_add(t.tv_nsec))
+    let ns = UserPtr::<Timespec>::new(addr)
+        .read()?
+        .as_ns()
+        .ok_or(Errno::EINVAL)?;
+    Ok(ns.min(i64::MAX as u64) as i64)
 }
 
 /// Sleeps until the monotonic deadline. A signal ends the sleep early: the time left goes to
@@ -270,6 +268,7 @@ pub fn sys_sysinfo(buf: u64) -> KResult<usize> {
         loads: crate::sched::load_averages().map(|l| l << 5),
         totalram: crate::mm::frames::total_frames() as u64 * page,
         freeram: crate::mm::frames::free_frames() as u64 * page,
+        sharedram: crate::fs::tmpfs_bytes(),
         procs: crate::proc::thread_count().min(u16::MAX as usize) as u16,
         mem_unit: 1,
         ..Default::default()

@@ -2,10 +2,13 @@
 //! the kernel, checked in-guest on Keel and on Linux.
 //!
 //! Checks args, environment, `std::time` (`Instant`, `SystemTime`), a 64 MiB `Vec` written
-//! and summed, `thread_local!`, `catch_unwind` of a panic, and a file read from the initrd.
+//! and summed, `thread_local!`, `catch_unwind` of a panic, a file read from the initrd, and
+//! `std::fs` with `std::env::set_current_dir` (`fs_checks.rs`).
 //! Prints `PASS name` / `FAIL name: expected X got Y` per check and `N passed, N failed`.
 //! Exits 0 only if everything passed; as PID 1 it powers off with `reboot(2)` instead of
 //! exiting (Linux panics when PID 1 exits), unless `keel_pid1_exit=1` is in the environment.
+
+mod fs_checks;
 
 use std::cell::Cell;
 use std::io::Write;
@@ -15,13 +18,13 @@ const HELLO_PATH: &str = "/usr/share/keel-tests/hello.txt";
 const HELLO_CONTENT: &str = "Hello from the Keel initrd.\n";
 
 #[derive(Default)]
-struct Report {
+pub struct Report {
     passed: u32,
     failed: u32,
 }
 
 impl Report {
-    fn check(&mut self, name: &str, ok: bool, expected: impl std::fmt::Display, got: impl std::fmt::Debug) {
+    pub fn check(&mut self, name: &str, ok: bool, expected: impl std::fmt::Display, got: impl std::fmt::Debug) {
         if ok {
             self.passed += 1;
             println!("PASS {name}");
@@ -104,6 +107,8 @@ fn main() {
         "NotFound",
         missing.map(|_| ()),
     );
+
+    fs_checks::run(&mut r);
 
     println!("{} passed, {} failed", r.passed, r.failed);
     finish(r.failed == 0)

@@ -335,6 +335,17 @@ pub fn init_kernel_tables(phys_top: u64) {
 
 static KERNEL_ROOT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
+/// Switches this CPU to the kernel's own page tables (an exiting process's tables are about
+/// to be freed).
+pub fn activate_kernel_tables() {
+    let root = kernel_root_cached();
+    if cpu::cr3() != root {
+        // SAFETY: the kernel's tables map everything the kernel uses, at the same addresses
+        // as every address space's kernel half.
+        unsafe { cpu::set_cr3(root) };
+    }
+}
+
 /// Physical address of the kernel's PML4, without taking the page-table lock (the scheduler
 /// needs it with interrupts off).
 pub fn kernel_root_cached() -> u64 {

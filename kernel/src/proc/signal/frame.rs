@@ -13,6 +13,7 @@
 //! aligned so that the handler starts as if called (`(rsp + 8) % 16 == 0`). `rt_sigreturn`
 //! reads it back: registers (with RFLAGS and segments sanitised), the mask, the alternate stack
 //! settings and the FPU state, exactly as saved or as the handler changed them.
+#![forbid(unsafe_code)]
 
 use alloc::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! ITIMER_REAL and alarm(2): a per-process timer that sends SIGALRM, optionally periodic.
 //! The virtual and profiling timers are accepted and reported but never fire (listed in
 //! `syscall::PARTIAL`).
+#![forbid(unsafe_code)]
 
 use alloc::sync::{Arc, Weak};
 

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use keel_abi::{Errno, KResult};
 
-use crate::inode::Superblock;
+use super::Tmpfs;
 
 /// Bytes per page.
 pub const PAGE: u64 = 4096;
@@ -74,10 +74,10 @@ impl FileData {
         n
     }
 
-    /// Writes `buf` at `off`, allocating pages (charged to `sb`) as needed and growing the
+    /// Writes `buf` at `off`, allocating pages (charged to `fs`) as needed and growing the
     /// size. If the budget or memory runs out part-way, what was written so far stays and its
     /// length is returned; nothing at all is ENOSPC.
-    pub fn write(&mut self, sb: &Superblock, off: u64, buf: &[u8]) -> KResult<usize> {
+    pub fn write(&mut self, fs: &Tmpfs, off: u64, buf: &[u8]) -> KResult<usize> {
         let mut done = 0;
         while done < buf.len() {
             let at = off + done as u64;
@@ -85,7 +85,7 @@ impl FileData {
             let chunk = (buf.len() - done).min(PAGE as usize - in_page);
             let p = match self.pages.get_mut(&page) {
                 Some(p) => p,
-                None => match new_page(sb) {
+                None => match new_page(fs) {
                     Ok(p) => self.pages.entry(page).or_insert(p),
                     Err(e) if done == 0 => return Err(e),
                     Err(_) => break,
@@ -100,13 +100,13 @@ impl FileData {
 
     /// Sets the size: shrinking frees the pages past the end (and zeroes the tail of the last
     /// one, so growing again reads zeros); growing only moves the end (a hole).
-    pub fn set_size(&mut self, sb: &Superblock, len: u64) {
+    pub fn set_size(&mut self, fs: &Tmpfs, len: u64) {
         if len < self.size {
             let keep = len.div_ceil(PAGE);
             let gone: Vec<u64> = self.pages.range(keep..).map(|(&k, _)| k).collect();
             for k in gone {
                 self.pages.remove(&k);
-                sb.release(PAGE);
+                fs.release(PAGE);
             }
             if !len.is_multiple_of(PAGE) {
                 if let Some(p) = self.pages.get_mut(&(len / PAGE)) {
@@ -117,18 +117,18 @@ impl FileData {
         self.size = len;
     }
 
-    /// Returns every page's charge to `sb` (the file is going away).
-    pub fn release_all(&mut self, sb: &Superblock) {
-        sb.release(self.pages.len() as u64 * PAGE);
+    /// Returns every page's charge to `fs` (the file is going away).
+    pub fn release_all(&mut self, fs: &Tmpfs) {
+        fs.release(self.pages.len() as u64 * PAGE);
         self.pages.clear();
     }
 }
 
-fn new_page(sb: &Superblock) -> KResult<Box<[u8]>> {
-    sb.reserve(PAGE)?;
+fn new_page(fs: &Tmpfs) -> KResult<Box<[u8]>> {
+    fs.reserve(PAGE)?;
     let mut v = Vec::new();
     if v.try_reserve_exact(PAGE as usize).is_err() {
-        sb.release(PAGE);
+        fs.release(PAGE);
         return Err(Errno::ENOSPC);
     }
     v.resize(PAGE as usize, 0);
