@@ -104,6 +104,24 @@ static void t_tcp(void)
 	kt_expect_eq(N("readv_on_socket"), R(readv(s, in, 2)), 5);
 	kt_expect_true(N("readv_data_intact"), memcmp(x1, "abc", 3) == 0 && memcmp(x2, "de", 2) == 0,
 		       "abcde");
+	/* sendmsg/recvmsg on a stream. */
+	struct iovec mv[2] = { { "sm", 2 }, { "sg", 2 } };
+	struct msghdr mh = { .msg_iov = mv, .msg_iovlen = 2 };
+	kt_expect_eq(N("sendmsg_stream_two_pieces"), R(sendmsg(c, &mh, 0)), 4);
+	char m1[4];
+	struct iovec mr = { m1, 4 };
+	struct msghdr rh = { .msg_iov = &mr, .msg_iovlen = 1 };
+	revents(s, POLLIN, 5000);
+	kt_expect_eq(N("recvmsg_stream"), R(recvmsg(s, &rh, MSG_WAITALL)), 4);
+	kt_expect_true(N("recvmsg_stream_data"), memcmp(m1, "smsg", 4) == 0, "smsg");
+	/* select sees a readable socket. */
+	send(c, "s", 1, 0);
+	fd_set rs;
+	FD_ZERO(&rs);
+	FD_SET(s, &rs);
+	struct timeval stv = { 2, 0 };
+	kt_expect_eq(N("select_socket_readable"), R(select(s + 1, &rs, NULL, NULL, &stv)), 1);
+	recv(s, buf, 1, 0);
 	/* sendfile onto a socket. */
 	int hf = open(HELLO_TXT, O_RDONLY | O_CLOEXEC);
 	kt_expect_eq(N("sendfile_onto_socket"), R(sendfile(c, hf, NULL, 100)),

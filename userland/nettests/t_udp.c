@@ -45,6 +45,28 @@ static void t_udp(void)
 	kt_expect_eq(N("udp_connected_recv"), R(recv(c, buf, sizeof buf, 0)), 3);
 	expect_child_ok(N("udp_echo_server"), p);
 	kt_expect_err(N("udp_recv_nonblocking_empty_eagain"), R(recv(c, buf, 1, MSG_DONTWAIT)), EAGAIN);
+	/* sendmsg gathers two pieces into one datagram; recvmsg scatters it, names the sender
+	 * and flags truncation. */
+	int r2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in ra = sin_of(cur_addr, 0);
+	socklen_t ral = sizeof ra;
+	bind(r2, (struct sockaddr *)&ra, sizeof ra);
+	getsockname(r2, (struct sockaddr *)&ra, &ral);
+	struct iovec sv[2] = { { "gath", 4 }, { "ered", 4 } };
+	struct msghdr sm = { .msg_name = &ra, .msg_namelen = sizeof ra, .msg_iov = sv, .msg_iovlen = 2 };
+	kt_expect_eq(N("udp_sendmsg_two_pieces"), R(sendmsg(c, &sm, 0)), 8);
+	char p1[3], p2[3];
+	struct iovec rv[2] = { { p1, 3 }, { p2, 3 } };
+	struct sockaddr_in src;
+	struct msghdr rm = { .msg_name = &src, .msg_namelen = sizeof src, .msg_iov = rv, .msg_iovlen = 2 };
+	revents(r2, POLLIN, 2000);
+	kt_expect_eq(N("udp_recvmsg_scatters_six_of_eight"), R(recvmsg(r2, &rm, 0)), 6);
+	kt_expect_true(N("udp_recvmsg_data_and_flags"),
+		       memcmp(p1, "gat", 3) == 0 && memcmp(p2, "her", 3) == 0 &&
+			       (rm.msg_flags & MSG_TRUNC) && rm.msg_namelen == sizeof src &&
+			       src.sin_port == me.sin_port,
+		       "\"gat\" \"her\", MSG_TRUNC, the sender's address");
+	close(r2);
 	struct sockaddr un = { .sa_family = AF_UNSPEC };
 	kt_expect_ok(N("udp_connect_af_unspec_disconnects"), R(connect(c, &un, sizeof un)));
 	kt_expect_err(N("udp_disconnected_getpeername_enotconn"),

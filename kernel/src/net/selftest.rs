@@ -48,6 +48,10 @@ pub const TESTS: &[Test] = &[
         name: "net_idle_interface_is_polled_by_deadline_not_in_a_loop",
         run: idle_not_busy,
     },
+    Test {
+        name: "net_tcp_buffers_are_64k_acks_undelayed_and_nodelay_turns_nagle_off",
+        run: buffers_and_nodelay,
+    },
 ];
 
 fn open(stream: bool) -> Result<(Arc<SocketFile>, Arc<OpenFile>), String> {
@@ -302,4 +306,51 @@ fn idle_not_busy() -> Result<(), String> {
     let polls = super::peek(|n| n.polls) - before;
     ensure!(polls < 20, "{polls} interface polls in 100 ms of idleness");
     Ok(())
+}
+
+/// DESIGN.md section 6, lesson 7: 64 KiB buffers at least, no delayed ACKs, and
+/// `TCP_NODELAY` really turns Nagle off on the live connection.
+fn buffers_and_nodelay() -> Result<(), String> {
+    use smoltcp::socket::tcp;
+    let (ls, _lf) = open(true)?;
+    ls.bind(SockAddrIn::new([127, 0, 0, 1], 0))
+        .map_err(|e| alloc::format!("bind: {e:?}"))?;
+    ls.listen(1).map_err(|e| alloc::format!("listen: {e:?}"))?;
+    let port = ls.local_addr().map_err(|e| alloc::format!("{e:?}"))?.port;
+    let (cs, cf) = open(true)?;
+    let _ = cs.connect(
+        &cf,
+        ConnectTarget::Peer(SockAddrIn::new([127, 0, 0, 1], port)),
+    );
+    let one = 1i32.to_ne_bytes();
+    cs.setsockopt(
+        keel_net::consts::SOL_TCP,
+        keel_net::consts::TCP_NODELAY,
+        &one,
+    )
+    .map_err(|e| alloc::format!("TCP_NODELAY: {e:?}"))?;
+    let id = cs.id();
+    super::peek(|n| {
+        let Some(super::socket::Sock::Tcp(t)) = n.socks.get(&id) else {
+            return Err(alloc::format!("socket {id} has no TCP state"));
+        };
+        let h = match t.state {
+            super::tcp::State::Connecting(h) | super::tcp::State::Connected { handle: h, .. } => h,
+            _ => return Err(String::from("the client is not connecting or connected")),
+        };
+        let s = n.sockets.get::<tcp::Socket>(h);
+        ensure!(
+            s.recv_capacity() >= 65536 && s.send_capacity() >= 65536,
+            "buffers {} / {} bytes, below 64 KiB",
+            s.recv_capacity(),
+            s.send_capacity()
+        );
+        ensure!(
+            s.ack_delay().is_none(),
+            "ACKs are delayed by {:?}",
+            s.ack_delay()
+        );
+        ensure!(!s.nagle_enabled(), "Nagle is still on after TCP_NODELAY");
+        Ok(())
+    })
 }

@@ -144,6 +144,11 @@ impl SocketFile {
         f.ops().as_any()?.downcast_ref::<SocketFile>()
     }
 
+    /// The socket's id (its key in the network state and the port table).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Whether this is a TCP socket.
     pub fn is_stream(&self) -> bool {
         self.stream

@@ -71,7 +71,12 @@ pub struct Tcp {
     pub shut_wr: bool,
     pub opts: Options,
     pub waker: Waker,
+    /// When the SYN went out (a connect that hears nothing times out, ETIMEDOUT).
+    pub connect_started_ns: u64,
 }
+
+/// How long a connect waits for an answer: Linux's tcp_syn_retries = 6 gives about 127 s.
+const CONNECT_TIMEOUT_S: u64 = 127;
 
 impl Tcp {
     /// A fresh socket.
@@ -87,6 +92,7 @@ impl Tcp {
             shut_wr: false,
             opts: Options::default(),
             waker,
+            connect_started_ns: 0,
         }
     }
 }
@@ -172,10 +178,19 @@ fn sample(t: &mut Tcp, sockets: &mut SocketSet<'static>) {
             S::Closed | S::Listen | S::TimeWait => {
                 if !t.failed {
                     t.failed = true;
-                    t.err = Some(Errno::ECONNREFUSED);
+                    // smoltcp's timeout (set at connect) closes without a reset: that is
+                    // Linux's ETIMEDOUT, a reset its ECONNREFUSED.
+                    let waited = crate::time::monotonic_ns().saturating_sub(t.connect_started_ns);
+                    t.err = Some(if waited >= (CONNECT_TIMEOUT_S - 1) * 1_000_000_000 {
+                        Errno::ETIMEDOUT
+                    } else {
+                        Errno::ECONNREFUSED
+                    });
                 }
             }
             _ => {
+                // Established: no more connect timeout (an idle connection stays up).
+                sockets.get_mut::<tcp::Socket>(h).set_timeout(None);
                 t.state = State::Connected {
                     handle: h,
                     reported: false,
@@ -342,6 +357,9 @@ pub fn connect(n: &mut Net, id: u64, remote: SockAddrIn) -> KResult<Connect> {
         }
     };
     let h = n.sockets.add(s);
+    n.sockets
+        .get_mut::<tcp::Socket>(h)
+        .set_timeout(Some(Duration::from_secs(CONNECT_TIMEOUT_S)));
     let r = n.sockets.get_mut::<tcp::Socket>(h).connect(
         n.iface.context(),
         (IpAddress::Ipv4(ipv4(remote.addr)), remote.port),
@@ -359,6 +377,7 @@ pub fn connect(n: &mut Net, id: u64, remote: SockAddrIn) -> KResult<Connect> {
     t.failed = false;
     t.err = None;
     t.remote = Some(remote);
+    t.connect_started_ns = crate::time::monotonic_ns();
     t.state = State::Connecting(h);
     Ok(Connect::Started)
 }
