@@ -2,7 +2,8 @@
  *
  *   /usr/lib/keel-tests/ptytests [GROUP...]
  *
- * Groups: open canon raw echo output poll isig winsize jobctl ctty hangup eio (all by default).
+ * Groups: open canon raw echo output poll isig winsize jobctl ctty hangup eio vmin (all by
+ * default; vmin last, since a kernel that spins on a VMIN read hangs).
  * At start it mounts devpts on /dev/pts (making the directory first) and proc on /proc unless
  * they are mounted already; /dev/ptmx (5,2) of the initrd then opens a master on Linux. When
  * the kernel has no devpts, slaves are opened with TIOCGPTPEER on the master instead (printed
@@ -32,7 +33,7 @@
 #include "t_ctty.c"
 #include "t_hangup.c"
 
-/* Seconds a group may run (Linux needs a few under TCG); 12 groups hanging would take 12 min:
+/* Seconds a group may run (Linux needs a few under TCG); 13 groups hanging would take 13 min:
  * tests/stages/50-conformance.sh gives the ptytests runs enough for the summary to appear. */
 #define GROUP_TIMEOUT 60
 
@@ -46,6 +47,7 @@ static const struct group groups[] = {
 	{ "echo", t_echo },	  { "output", t_output },   { "poll", t_poll },
 	{ "isig", t_isig },	  { "winsize", t_winsize }, { "jobctl", t_jobctl },
 	{ "ctty", t_ctty },	  { "hangup", t_hangup },   { "eio", t_eio },
+	{ "vmin", t_vmin },
 };
 
 static int wanted(int argc, char **argv, const char *group)

@@ -2,8 +2,10 @@
  * output processing (ICRNL makes a typed CR a newline, ONLCR shows it as CR NL); ECHO off:
  * nothing; ECHONL: only newlines; ECHOCTL: control characters as ^X (TAB and NL as
  * themselves), a signal character as ^C; ECHOE: ERASE as backspace-space-backspace (two for a
- * ^X), without it the ERASE character itself; ECHOK/ECHOKE for KILL; WERASE; EOF is not
- * echoed; echo in non-canonical mode. */
+ * ^X, backspaces only for a tab, one for a UTF-8 character with IUTF8), without it the ERASE
+ * character itself; ECHOK/ECHOKE for KILL; WERASE; EOF is not echoed; VREPRINT echoes the line
+ * again, VDISCARD is data; VEOL echoes as ^X, VEOL2 needs IEXTEN; IUCLC; ECHOPRT; echo in
+ * non-canonical mode. */
 #include "ptytests.h"
 
 /* A pair with the default settings and ISIG off unless asked (the slave is nobody's
@@ -67,6 +69,56 @@ static void t_echo(void)
 	expect_master("echo.ECHOE-erase-tab-backs-up", p.m, "ab\t\b\b\b\b\b\b");
 	pt_puts(p.m, "\x15");
 	pt_discard(p.m, SETTLE_MS);
+
+	/* VREPRINT (^R) echoes the line again; it is not data. */
+	pt_puts(p.m, "ab\x12");
+	expect_master("echo.VREPRINT", p.m, "ab^R\r\nab");
+	pt_puts(p.m, "c\n");
+	expect_master("echo.after-VREPRINT", p.m, "c\r\n");
+	expect_read("echo.VREPRINT-not-data", p.s, "abc\n");
+	/* VDISCARD (^O) is data. */
+	pt_puts(p.m, "a\x0f\n");
+	expect_master("echo.VDISCARD-echoed-as-data", p.m, "a^O\r\n");
+	expect_read("echo.VDISCARD-is-data", p.s, "a\x0f\n");
+	/* IUTF8: one erase for a UTF-8 character. */
+	struct termios t;
+	tcgetattr(p.s, &t);
+	t.c_iflag |= IUTF8;
+	tcsetattr(p.s, TCSANOW, &t);
+	pt_puts(p.m, "\xe2\x82\xac\x7f");
+	expect_master("echo.IUTF8-erase-one-column", p.m, "\xe2\x82\xac\b \b");
+	t.c_iflag &= ~IUTF8;
+	/* VEOL is echoed like any character: ^E with ECHOCTL. */
+	t.c_cc[VEOL] = 5;
+	tcsetattr(p.s, TCSANOW, &t);
+	pt_puts(p.m, "v\x05");
+	expect_master("echo.VEOL-echo-caret", p.m, "v^E");
+	expect_read("echo.VEOL-ends-line", p.s, "v\x05");
+	t.c_cc[VEOL] = 0;
+	/* VEOL2 needs IEXTEN. */
+	t.c_cc[VEOL2] = '#';
+	t.c_lflag &= ~IEXTEN;
+	tcsetattr(p.s, TCSANOW, &t);
+	pt_puts(p.m, "a#b\n");
+	expect_read("echo.VEOL2-without-IEXTEN-is-data", p.s, "a#b\n");
+	t.c_cc[VEOL2] = 0;
+	t.c_lflag |= IEXTEN;
+	/* IUCLC (with IEXTEN) lowers input. */
+	t.c_iflag |= IUCLC;
+	tcsetattr(p.s, TCSANOW, &t);
+	pt_discard(p.m, SETTLE_MS);
+	pt_puts(p.m, "AbC\n");
+	expect_master("echo.IUCLC-echo", p.m, "abc\r\n");
+	expect_read("echo.IUCLC-data", p.s, "abc\n");
+	t.c_iflag &= ~IUCLC;
+	/* ECHOPRT: erased characters between \ and /. */
+	t.c_lflag |= ECHOPRT;
+	tcsetattr(p.s, TCSANOW, &t);
+	pt_puts(p.m, "abc\x7f\x7f" "d\n");
+	expect_master("echo.ECHOPRT-erase", p.m, "abc\\cb/d\r\n");
+	expect_read("echo.ECHOPRT-data", p.s, "ad\n");
+	t.c_lflag &= ~ECHOPRT;
+	tcsetattr(p.s, TCSANOW, &t);
 
 	/* ECHOE off: the erase character, shown as ^?. */
 	set_lflag(p.s, 0, ECHOE);
