@@ -15,6 +15,9 @@ impl LineDiscipline {
         if iflag & ISTRIP != 0 {
             b &= 0x7f;
         }
+        if iflag & IUCLC != 0 && self.lflag(IEXTEN) {
+            b = b.to_ascii_lowercase();
+        }
         if self.literal {
             self.literal = false;
             self.take_char(b, echo);
@@ -73,6 +76,11 @@ impl LineDiscipline {
         }
         if !self.canonical() {
             if self.ready.len() < INPUT_MAX {
+                // PARMRK without ISTRIP: a real 0xff byte is doubled so it cannot be taken
+                // for the start of a parity mark.
+                if b == 0xff && iflag & PARMRK != 0 && iflag & ISTRIP == 0 {
+                    self.ready.push_back(0xff);
+                }
                 self.ready.push_back(b);
                 if b == b'\n' && byte == b'\r' {
                     // ICRNL makes CR special even here: N_TTY echoes its newline raw.
@@ -85,6 +93,12 @@ impl LineDiscipline {
             }
             return None;
         }
+        let erasing_char = is(VERASE) || is(VKILL) || (self.lflag(IEXTEN) && is(VWERASE));
+        if self.erasing && !erasing_char {
+            // ECHOPRT: the run of erased characters ends.
+            self.erasing = false;
+            self.echo_raw(b"/", echo);
+        }
         if is(VERASE) {
             self.erase(Erase::Char, echo);
         } else if is(VKILL) {
@@ -96,9 +110,24 @@ impl LineDiscipline {
                 self.eof_at.push_back(self.ready.len());
             }
             self.finish_line();
-        } else if b == b'\n' || is(VEOL) || is(VEOL2) {
-            if self.lflag(ECHO) || (b == b'\n' && self.lflag(ECHONL)) {
-                self.echo_raw(&[b], echo);
+        } else if self.lflag(IEXTEN) && is(VREPRINT) {
+            // ^R: the line so far, again, on a line of its own.
+            if self.lflag(ECHO) {
+                self.echo_char(b, echo);
+                self.echo_raw(b"\n", echo);
+                let line = self.line.clone();
+                for c in line {
+                    self.echo_char(c, echo);
+                }
+            }
+        } else if b == b'\n' || is(VEOL) || (self.lflag(IEXTEN) && is(VEOL2)) {
+            if b == b'\n' {
+                if self.lflag(ECHO) || self.lflag(ECHONL) {
+                    self.echo_raw(&[b], echo);
+                }
+            } else {
+                // VEOL and VEOL2 end the line but echo like any character (^E with ECHOCTL).
+                self.echo_char(b, echo);
             }
             self.line.push(b);
             self.finish_line();
@@ -112,6 +141,11 @@ impl LineDiscipline {
     fn take_char(&mut self, b: u8, echo: &mut Vec<u8>) {
         if !self.canonical() {
             if self.ready.len() < INPUT_MAX {
+                // PARMRK without ISTRIP: a real 0xff byte is doubled so it cannot be taken
+                // for the start of a parity mark.
+                if b == 0xff && self.termios.c_iflag & (PARMRK | ISTRIP) == PARMRK {
+                    self.ready.push_back(0xff);
+                }
                 self.ready.push_back(b);
                 self.echo_char(b, echo);
             }
@@ -197,7 +231,13 @@ impl LineDiscipline {
                     }
                 }
             }
-            if self.lflag(ECHO) {
+            if self.lflag(ECHO) && self.lflag(ECHOPRT) {
+                if !self.erasing {
+                    self.echo_raw(b"\\", echo);
+                    self.erasing = true;
+                }
+                self.echo_char(c, echo);
+            } else if self.lflag(ECHO) {
                 if what == Erase::Char && !self.lflag(ECHOE) {
                     let e = self.termios.c_cc[VERASE];
                     self.echo_char(e, echo);

@@ -101,6 +101,8 @@ pub struct LineDiscipline {
     stopped: bool,
     /// The output column where the line being edited started (to back up over tabs).
     canon_column: usize,
+    /// ECHOPRT: erased characters are being shown (after a `\`, until a `/`).
+    erasing: bool,
 }
 
 impl Default for LineDiscipline {
@@ -121,6 +123,7 @@ impl LineDiscipline {
             column: 0,
             stopped: false,
             canon_column: 0,
+            erasing: false,
         }
     }
 
@@ -221,7 +224,8 @@ impl LineDiscipline {
                 };
                 buf[n] = b;
                 n += 1;
-                if b == b'\n' || (b != 0 && (b == cc[VEOL] || b == cc[VEOL2])) {
+                let eol2 = self.termios.c_lflag & IEXTEN != 0 && b == cc[VEOL2];
+                if b == b'\n' || (b != 0 && (b == cc[VEOL] || eol2)) {
                     break;
                 }
             }

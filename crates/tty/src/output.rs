@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use keel_abi::termios::{Termios, OCRNL, ONLCR, ONLRET, ONOCR, OPOST};
+use keel_abi::termios::{Termios, OCRNL, OLCUC, ONLCR, ONLRET, ONOCR, OPOST, XTABS};
 
 /// Appends `buf` as the wire should carry it to `out`, starting at `column`; returns the new
 /// column.
@@ -43,8 +43,13 @@ pub fn process_output(t: &Termios, mut column: usize, buf: &[u8], out: &mut Vec<
                 }
             }
             b'\t' => {
-                out.push(b'\t');
-                column = (column | 7) + 1;
+                let next = (column | 7) + 1;
+                if o & XTABS == XTABS {
+                    out.resize(out.len() + (next - column), b' ');
+                } else {
+                    out.push(b'\t');
+                }
+                column = next;
             }
             8 => {
                 out.push(8);
@@ -54,7 +59,11 @@ pub fn process_output(t: &Termios, mut column: usize, buf: &[u8], out: &mut Vec<
             // UTF-8 continuation bytes take no column.
             b if b & 0xc0 == 0x80 => out.push(b),
             b => {
-                out.push(b);
+                out.push(if o & OLCUC != 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                });
                 column += 1;
             }
         }
