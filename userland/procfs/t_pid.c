@@ -478,6 +478,18 @@ static void t_threads(void)
 	status_value(fbuf, "Pid", v, sizeof v);
 	snprintf(want, sizeof want, "%ld", thread_tid);
 	expect_str("threads.task-status-Pid", v, want);
+	snprintf(path, sizeof path, "/proc/%ld/stat", thread_tid);
+	kt_expect_true("threads.proc-tid-found", slurp(path) > 0 && strtol(fbuf, NULL, 10) == thread_tid,
+		       "/proc/TID of another thread, its stat starting with the tid");
+	int listed = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	snprintf(want, sizeof want, "%ld", thread_tid);
+	while (d && (e = readdir(d)))
+		listed |= strcmp(e->d_name, want) == 0;
+	if (d)
+		closedir(d);
+	kt_expect_true("threads.proc-tid-not-listed", !listed, "only processes in /proc's listing");
 	__atomic_store_n(&thread_go, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	/* The joined thread's task may take a moment to go (Linux wakes the joiner first). */
