@@ -15,6 +15,7 @@
 #include "procfs.h" /* first: it defines _GNU_SOURCE */
 
 #include "t_pid.c"
+#include "t_life.c"
 #include "t_fd.c"
 #include "t_sys.c"
 #include "t_dev.c"

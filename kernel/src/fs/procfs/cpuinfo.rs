@@ -148,11 +148,25 @@ fn model_name() -> String {
     String::from(String::from_utf8_lossy(&bytes[..end]).trim())
 }
 
-/// The TSC rate in kHz, estimated from the TSC (which starts at reset) against the time
-/// since the timer started.
+/// A TSC reading and the monotonic time when procfs was registered at boot.
+static BOOT_SAMPLE: spin::Once<(u64, u64)> = spin::Once::new();
+
+/// Takes the boot sample the TSC rate is measured from.
+pub fn sample_tsc() {
+    BOOT_SAMPLE.call_once(|| {
+        (
+            crate::arch::x86_64::cpu::rdtsc(),
+            crate::time::monotonic_ns(),
+        )
+    });
+}
+
+/// The TSC rate in kHz: TSC ticks against monotonic time since the boot sample.
 fn tsc_khz() -> u64 {
-    let ns = crate::time::monotonic_ns().max(1);
-    (crate::arch::x86_64::cpu::rdtsc() as u128 * 1_000_000 / ns as u128) as u64
+    let (tsc0, ns0) = BOOT_SAMPLE.get().copied().unwrap_or((0, 0));
+    let ns = crate::time::monotonic_ns().saturating_sub(ns0).max(1);
+    let ticks = crate::arch::x86_64::cpu::rdtsc().saturating_sub(tsc0);
+    (ticks as u128 * 1_000_000 / ns as u128) as u64
 }
 
 pub fn cpuinfo() -> String {

@@ -56,6 +56,7 @@ const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 
 /// Registers the "proc" file-system type.
 pub fn register(vfs: &Vfs) {
+    cpuinfo::sample_tsc();
     vfs.register_fs(Arc::new(ProcFsType));
 }
 
@@ -288,8 +289,16 @@ fn root_lookup(name: &[u8]) -> KResult<Kind> {
         return Ok(*k);
     }
     let pid = pid::parse_number(name).ok_or(Errno::ENOENT)?;
-    crate::proc::by_pid(pid).ok_or(Errno::ENOENT)?;
-    Ok(Kind::Task(Task::process(pid)))
+    if crate::proc::by_pid(pid).is_some() {
+        return Ok(Kind::Task(Task::process(pid)));
+    }
+    // Another thread's id: not listed, but found, as on Linux (as its `task/TID`).
+    let t = crate::proc::thread_by_tid(pid).ok_or(Errno::ENOENT)?;
+    let owner = t.user().map(|u| u.process.pid).ok_or(Errno::ENOENT)?;
+    Ok(Kind::Task(Task {
+        pid: owner,
+        tid: Some(pid),
+    }))
 }
 
 impl InodeOps for Node {
