@@ -117,7 +117,9 @@ cat job1 job2 job3
 sleep 10 &
 victim=$!
 kill $victim
-wait $victim; echo "a job killed by SIGTERM: $?"
+# ash reports "Terminated" on stderr only if the job dies after `wait` begins, a race on any
+# kernel: the report is kept out of the compared output.
+wait $victim 2>/dev/null; echo "a job killed by SIGTERM: $?"
 echo "pid: shell $$, last job $!"
 
 echo "== traps and signals"
