@@ -70,7 +70,8 @@ run_on_linux() { # NAME INIT_PATH [TIMEOUT]
 # environment) makes the test programs exit instead of calling reboot(2). The harness also
 # requires the `N passed, 0 failed` line. Then both sides are shown next to each other.
 run_on_keel() { # NAME INIT_PATH [TIMEOUT]
-  local name=$1 init=$2 t=${3:-$timeout} rc=0 known=tests/known-failures/$name.txt
+  local name=$1 init=$2 t=${3:-$timeout} rc=0
+  local known=tests/known-failures/$name.txt
   echo "50-conformance: Keel run '$name' (init=$init)"
   local expect='^[0-9]+ passed, 0 failed' status=()
   if [ -f "$known" ]; then
