@@ -260,7 +260,8 @@ ls /proc/self/ | grep -x -e cmdline -e cwd -e exe -e fd -e stat -e status | xarg
 readlink /proc/self/fd/0
 readlink /proc/self/fd/1 | mask
 tty || echo "tty: status $?"
-top -n 1 -b | head -n 3 | mask
+# A percentage is N.N% or, at 100, N% in top: both mask to N%.
+top -n 1 -b | head -n 3 | sed -e 's/[0-9][0-9.]*%/N%/g' | mask
 free | mask
 uptime | mask
 mask < /proc/loadavg
