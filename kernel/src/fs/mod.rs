@@ -107,7 +107,9 @@ pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
                 match readiness::wait_for(f, POLLIN, deadline) {
                     Err(Errno::ETIMEDOUT) => return Ok(0),
                     Err(e) => return Err(e),
-                    Ok(()) => {}
+                    // A file whose poll says ready while its read still finds nothing must not
+                    // keep a non-preemptible kernel spinning: let others run between tries.
+                    Ok(()) => crate::sched::cond_resched(),
                 }
             }
             r => return r,

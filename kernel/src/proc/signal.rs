@@ -173,6 +173,9 @@ const CORE_SIGNALS: u64 = bit(SIGQUIT)
 const SYNCHRONOUS: u64 =
     bit(SIGSEGV) | bit(SIGBUS) | bit(SIGILL) | bit(SIGTRAP) | bit(SIGFPE) | bit(SIGSYS);
 
+/// Most queued signals per pending set (user space picks how many real-time signals to send).
+const MAX_QUEUED: usize = 4096;
+
 /// A pending set with the `siginfo` of each pending signal.
 #[derive(Default)]
 pub struct Pending {
@@ -185,6 +188,9 @@ impl Pending {
         let b = bit(info.signo);
         if info.signo < SIGRTMIN && self.set & b != 0 {
             return; // a standard signal is pending at most once
+        }
+        if self.queue.len() >= MAX_QUEUED {
+            return; // real-time signals beyond the bound are dropped, never kernel memory
         }
         self.set |= b;
         self.queue.push_back(info);
