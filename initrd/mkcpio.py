@@ -4,14 +4,16 @@
 Usage:
     initrd/mkcpio.py ROOTDIR OUT [--gzip] [--keep-owner] [--mtime N]
                      [--dev PATH:c|b:MAJOR:MINOR:MODE ...] [--dir PATH:MODE ...]
-                     [--default-devs]
+                     [--default-devs] [--owner PATH:UID:GID ...]
 
 Writes every entry under ROOTDIR (not ROOTDIR itself) as a `newc` (070701) archive:
 directories, regular files, symlinks, and any FIFOs/device nodes the tree already holds.
 Device nodes can't be created with mknod by an unprivileged build user, so they come from
 `--dev` specs instead, e.g. `--dev /dev/console:c:5:1:0600`; MODE is octal permission bits.
 `--default-devs` adds the usual set: console (5,1), tty (5,0), null (1,3), zero (1,5),
-full (1,7), random (1,8), urandom (1,9), ptmx (5,2), ttyS0 (4,64). A missing parent
+full (1,7), random (1,8), urandom (1,9), ptmx (5,2), ttyS0 (4,64).
+`--owner PATH:UID:GID` gives PATH and everything under it that owner (a user's home, whose
+files sshd insists belong to the user), whatever owns them on the build machine. A missing parent
 directory of a `--dev`/`--dir` path is added with mode 0755.
 
 Reproducible: entries sorted by path components (a directory always precedes its contents),
@@ -127,6 +129,23 @@ def parse_dir(spec):
         raise SystemExit(f"mkcpio: bad --dir {spec!r}: expected PATH:MODE, e.g. /proc:0555")
 
 
+def parse_owner(spec):
+    try:
+        path, uid, gid = spec.rsplit(":", 2)
+        return norm(path), int(uid), int(gid)
+    except ValueError:
+        raise SystemExit(f"mkcpio: bad --owner {spec!r}: expected PATH:UID:GID, e.g. /home/ann:1000:1000")
+
+
+def apply_owner(entries, spec):
+    path, uid, gid = parse_owner(spec)
+    if path not in entries:
+        raise SystemExit(f"mkcpio: --owner {spec!r}: {path} is not in the archive")
+    for name, e in entries.items():
+        if name == path or name.startswith(path + "/"):
+            e.uid, e.gid = uid, gid
+
+
 def build(entries, mtime):
     buf = io.BytesIO()
     for ino, name in enumerate(sorted(entries, key=sort_key), start=1):
@@ -150,6 +169,8 @@ def main():
     ap.add_argument("--dev", action="append", default=[], metavar="PATH:c|b:MAJ:MIN:MODE")
     ap.add_argument("--dir", action="append", default=[], metavar="PATH:MODE")
     ap.add_argument("--default-devs", action="store_true", help="add console/tty/null/zero/...")
+    ap.add_argument("--owner", action="append", default=[], metavar="PATH:UID:GID",
+                    help="owner of PATH and everything under it")
     a = ap.parse_args()
 
     if not os.path.isdir(a.root):
@@ -161,6 +182,8 @@ def main():
     for e in specs:
         add_parents(entries, e.name)
         entries[e.name] = e
+    for spec in a.owner:
+        apply_owner(entries, spec)
     data = build(entries, mtime)
     if a.gzip:
         z = io.BytesIO()

@@ -7,8 +7,8 @@
 #   /bin/busybox, and a symlink to it for every applet, where `busybox --list-full` places it
 #   /usr/sbin/dropbearmulti, /usr/sbin/dropbear, /usr/bin/{dbclient,dropbearkey,dropbearconvert,scp}
 #   /usr/sbin/mini_httpd, /usr/sbin/htpasswd
-#   the skeleton files of initrd/ (initrd/etc: passwd, group, shadow, shells, profile, hostname,
-#   inittab, init.d/rcS, init.d/rcK)
+#   the skeleton of initrd/ (initrd/etc: passwd, group, shadow, shells, profile, hostname, hosts,
+#   motd, os-release, inittab, init.d/{rcS,rcK,sshd,httpd}; initrd/www: the web root)
 #   empty /dev /proc /sys /tmp /run /root /etc/dropbear /var/log /var/www
 # Symlinks are relative, so the tree can also be inspected from the host. Existing files in
 # ROOTDIR are overwritten, other files are left alone. Checks at the end that every ELF file

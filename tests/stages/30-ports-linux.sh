@@ -77,6 +77,9 @@ in_chroot "$R" /usr/bin/dropbearkey -t ed25519 -f /etc/dropbear/dropbear_ed25519
   fail "dropbearkey failed: $(cat "$tmp/key.log")"
 ssh-keygen -q -t ed25519 -N '' -C keel-test -f "$tmp/client_key"
 install -d -m 700 "$R/root/.ssh"; install -m 600 "$tmp/client_key.pub" "$R/root/.ssh/authorized_keys"
+# The image's root has no password (mkimage.sh --root-password sets one): give it 'keel' here.
+hash=$("$R/bin/busybox" cryptpw -m sha512 keel)
+sed -i "s|^root:[^:]*:|root:$hash:|" "$R/etc/shadow"
 port=$(free_port)
 in_chroot "$R" /usr/sbin/dropbear -F -E -p "127.0.0.1:$port" \
   -r /etc/dropbear/dropbear_ed25519_host_key -P /run/dropbear.pid > "$tmp/dropbear.log" 2>&1 &
