@@ -190,7 +190,14 @@ net_args=(-nic none)
 if [ $with_net = 1 ]; then
   run_initrd=$(mktemp "${TMPDIR:-/tmp}/keel-referee-initrd.XXXXXX")
   net_modules_cpio "$kdir" "$run_initrd.mods"
-  cat "$initrd" "$run_initrd.mods" > "$run_initrd"; rm -f "$run_initrd.mods"
+  # Linux takes a compressed archive followed by an uncompressed one badly ("invalid magic at
+  # start of compressed archive"): a gzipped initrd is unpacked before the modules are added.
+  if [ "$(head -c 2 "$initrd" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+    gzip -dc "$initrd" > "$run_initrd"
+  else
+    cat "$initrd" > "$run_initrd"
+  fi
+  cat "$run_initrd.mods" >> "$run_initrd"; rm -f "$run_initrd.mods"
   net_args=(-nic "user,model=virtio-net-pci$net_opts")
 fi
 cmdline="console=ttyS0 rdinit=$init quiet panic=-1 $*"
