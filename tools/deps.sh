@@ -6,10 +6,11 @@
 #
 #   image     what ./mkimage.sh needs: QEMU, GRUB (grub-mkrescue, xorriso, mtools), python3,
 #             cpio/gzip, the compilers and Debian source tools of ports/ (build-essential,
-#             dpkg-dev, bzip2, xz-utils, linux-libc-dev), `file`; Rust targets
-#             x86_64-unknown-none and x86_64-unknown-linux-musl
+#             dpkg-dev, bzip2, xz-utils, linux-libc-dev), `file`, openssh-client (ssh-keygen
+#             for the image's login key, ssh to log in); Rust targets x86_64-unknown-none and
+#             x86_64-unknown-linux-musl
 #   test      image's set plus what the stages of tests/stages/ use: musl-tools (userland
-#             fallback compiler), openssh-client (ssh, scp, ssh-keygen), curl, apache2-utils
+#             fallback compiler), curl, apache2-utils
 #             (ab), util-linux (unshare), binutils (readelf), coreutils (timeout), bc, and the
 #             Rust components clippy and rustfmt; and apt lists that know linux-image-amd64
 #             (tools/linux-referee.sh downloads Debian's kernel) unless that kernel is cached
@@ -38,8 +39,9 @@ done
 profile=$1
 
 image_pkgs="qemu-system-x86 grub-pc-bin grub-common xorriso mtools python3 cpio gzip
-  build-essential dpkg-dev bzip2 xz-utils linux-libc-dev file"
-test_pkgs="musl-tools openssh-client curl apache2-utils util-linux binutils coreutils bc"
+  build-essential dpkg-dev bzip2 xz-utils linux-libc-dev file
+  openssh-client"
+test_pkgs="musl-tools curl apache2-utils util-linux binutils coreutils bc"
 rust_targets="x86_64-unknown-none x86_64-unknown-linux-musl"
 rust_components=""
 pkgs=$image_pkgs

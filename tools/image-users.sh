@@ -7,7 +7,8 @@
 #   - the user running mkimage.sh, with the same uid/gid (root if that is root), owning /www
 #     (the web root, so they can publish files over scp), home
 #     /home/NAME (or /root) and ~/.ssh/authorized_keys: AUTHORIZED_KEYS_FILE, else every
-#     ~/.ssh/*.pub, else a key pair made once in BUILD/ssh/id_ed25519;
+#     ~/.ssh/*.pub, else a key pair made once in BUILD/ssh/id_ed25519; the same keys log in
+#     as root;
 #   - root's password (SHA-512 crypt by the image's own busybox cryptpw) when ROOT_PASSWORD is
 #     not empty, and then dropbear allows password logins (/etc/default/dropbear);
 #   - dropbear's host keys, made once in BUILD/dropbear/ by the image's dropbearkey and copied;
@@ -51,12 +52,17 @@ if ! grep -q . "$keys"; then
     command -v ssh-keygen > /dev/null || die "no public key in ~/.ssh and no ssh-keygen to make one (apt-get install openssh-client)"
     mkdir -p "$build/ssh"
     ssh-keygen -q -t ed25519 -N '' -C "keel-image" -f "$build/ssh/id_ed25519"
-    say "users: no public key in ~/.ssh: made build/ssh/id_ed25519 for logging in"
+    say "users: no public key in ~/.ssh: made $build/ssh/id_ed25519 for logging in"
   fi
   cat "$build/ssh/id_ed25519.pub" >> "$keys"
   ident="-i $build/ssh/id_ed25519 "
 fi
 chmod 600 "$keys"
+# The same keys open root's account: the image is the builder's machine to administer.
+if [ "$home" != /root ]; then
+  install -d -m 700 "$root/root/.ssh"
+  install -m 600 "$keys" "$root/root/.ssh/authorized_keys"
+fi
 printf "%s\n" "$home:$uid:$gid" "/www:$uid:$gid" > "$build/image-owners"
 say "users: $name (uid $uid) with $(grep -c . "$keys") authorized key(s)"
 
@@ -78,7 +84,7 @@ for t in ed25519 ecdsa rsa; do
   if [ ! -f "$k" ]; then
     "$root/usr/bin/dropbearkey" -t "$t" -f "$k.new" > /dev/null 2>&1 || die "dropbearkey -t $t failed"
     mv "$k.new" "$k"
-    say "host key: made build/dropbear/dropbear_${t}_host_key (kept for later builds)"
+    say "host key: made $k (kept for later builds)"
   fi
   install -m 600 "$k" "$root/etc/dropbear/"
 done
