@@ -9,9 +9,11 @@
 //! `ECHONL`, `ECHOCTL`, `ECHOKE`). Echo and output go through output processing (`OPOST`,
 //! `ONLCR`, `OCRNL`, `ONOCR`, `ONLRET`) into a byte vector the caller sends to the wire.
 //!
-//! Reading ([`LineDiscipline::read`]) returns at most one line in canonical mode and honours
-//! `VMIN`/`VTIME` otherwise: the caller blocks while the answer is [`Read::WouldBlock`] and
-//! asks [`LineDiscipline::read_timeout_ds`] how long a read with nothing may wait.
+//! Reading ([`LineDiscipline::read`]) returns at most one line in canonical mode, and otherwise
+//! whatever input there is. How long a non-canonical read goes on taking bytes is N_TTY's
+//! `VMIN`/`VTIME` rule ([`ReadRule`], from [`LineDiscipline::read_rule`]): the caller copies
+//! bytes into its buffer as they come, blocks while the answer is [`Read::WouldBlock`] and
+//! the rule says the read is not done, and arms the rule's timers.
 //!
 //! Pure logic over `keel_abi`'s termios types: no locks, no blocking, no `unsafe`; the kernel
 //! wraps one in each terminal's lock.
@@ -60,11 +62,32 @@ impl Signal {
 pub enum Read {
     /// This many bytes were copied.
     Data(usize),
-    /// End of file (a `VEOF` on an empty line), or a non-canonical read with VMIN 0 that
-    /// found nothing.
+    /// End of file (a `VEOF` on an empty line), or a non-canonical read with VMIN 0 and
+    /// VTIME 0 that found nothing.
     Zero,
     /// Nothing to return yet: the caller blocks (or answers EAGAIN).
     WouldBlock,
+}
+
+/// When a read ends: N_TTY's `VMIN`/`VTIME` rule, fixed at the start of the read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadRule {
+    /// The read returns once it has this many bytes (or a full buffer). 0: it returns at once
+    /// with what there is, even nothing (VMIN 0, VTIME 0).
+    pub minimum: usize,
+    /// Deciseconds from the start of the read after which it returns what it has (VMIN 0,
+    /// VTIME > 0: then 0 bytes).
+    pub total_ds: Option<u8>,
+    /// Deciseconds without a new byte, once one came, after which the read returns what it
+    /// has (VMIN > 0, VTIME > 0: the inter-byte timer, restarted by every byte).
+    pub interbyte_ds: Option<u8>,
+}
+
+impl ReadRule {
+    /// Whether a read that has taken `got` bytes into a buffer of `len` returns now.
+    pub fn done(&self, got: usize, len: usize) -> bool {
+        got >= self.minimum || got >= len
+    }
 }
 
 /// Linux's `tty_std_termios`: what a new terminal starts with (B38400 CS8 CREAD HUPCL).
@@ -193,11 +216,33 @@ impl LineDiscipline {
         self.stopped
     }
 
-    /// For a non-canonical read that found nothing: VTIME in deciseconds when VMIN is 0 and
-    /// VTIME is not (the read then returns 0 after that long); `None` means wait for input.
-    pub fn read_timeout_ds(&self) -> Option<u8> {
+    /// The rule that ends a read started now (canonical mode: one line, no timer).
+    pub fn read_rule(&self) -> ReadRule {
         let t = &self.termios;
-        (!self.canonical() && t.c_cc[VMIN] == 0 && t.c_cc[VTIME] != 0).then_some(t.c_cc[VTIME])
+        let (min, time) = (t.c_cc[VMIN] as usize, t.c_cc[VTIME]);
+        let rule = |minimum, total_ds, interbyte_ds| ReadRule {
+            minimum,
+            total_ds,
+            interbyte_ds,
+        };
+        match (self.canonical(), min, time) {
+            (true, _, _) => rule(1, None, None),
+            (false, 0, 0) => rule(0, None, None),
+            (false, 0, t) => rule(1, Some(t), None),
+            (false, m, 0) => rule(m, None, None),
+            (false, m, t) => rule(m, None, Some(t)),
+        }
+    }
+
+    /// Whether a read would find something now: a line (or an end-of-file mark) in canonical
+    /// mode, a byte otherwise. Unlike [`readable`](Self::readable), VMIN does not count: a
+    /// reader takes bytes as they come.
+    pub fn input_available(&self) -> bool {
+        if self.canonical() {
+            self.readable()
+        } else {
+            !self.ready.is_empty()
+        }
     }
 
     /// Reads into `buf`.
@@ -234,18 +279,13 @@ impl LineDiscipline {
             }
             return Read::Data(n);
         }
-        let t = &self.termios;
-        let (min, time) = (t.c_cc[VMIN] as usize, t.c_cc[VTIME]);
+        // Whatever there is: the caller applies the read rule (VMIN, VTIME) across calls.
         if self.ready.is_empty() {
-            return if min == 0 && time == 0 {
+            return if self.read_rule().minimum == 0 {
                 Read::Zero
             } else {
                 Read::WouldBlock
             };
-        }
-        // VMIN > 0 without VTIME: wait for VMIN bytes (or as many as the buffer takes).
-        if time == 0 && self.ready.len() < min.min(buf.len()) {
-            return Read::WouldBlock;
         }
         let n = buf.len().min(self.ready.len());
         for (dst, src) in buf.iter_mut().zip(self.ready.drain(..n)) {

@@ -1,7 +1,7 @@
 //! The line discipline's behaviour, as Linux's N_TTY shows it on a terminal.
 
 use keel_abi::termios::*;
-use keel_tty::{default_termios, LineDiscipline, Read, Signal};
+use keel_tty::{default_termios, LineDiscipline, Read, ReadRule, Signal};
 
 fn feed(ld: &mut LineDiscipline, input: &[u8]) -> (Vec<u8>, Vec<Signal>) {
     let mut echo = Vec::new();
@@ -195,14 +195,37 @@ fn raw_mode_bytes_are_readable_at_once() {
 }
 
 #[test]
-fn vmin_waits_for_that_many_bytes_and_vmin_zero_vtime_zero_polls() {
+fn vmin_reads_take_bytes_as_they_come_until_the_rule_is_met() {
     let mut t = raw();
     t.c_cc[VMIN] = 3;
     let mut ld = LineDiscipline::new(t);
+    let rule = ld.read_rule();
+    assert_eq!(
+        rule,
+        ReadRule {
+            minimum: 3,
+            total_ds: None,
+            interbyte_ds: None
+        }
+    );
+    assert!(!ld.input_available());
     feed(&mut ld, b"ab");
-    assert_eq!(read_all(&mut ld), Read::WouldBlock, "2 of VMIN 3");
+    assert!(!ld.readable(), "poll: 2 of VMIN 3 is not readable");
+    assert!(ld.input_available(), "but a reader takes them");
+    let mut buf = [0u8; 16];
+    assert_eq!(ld.read(&mut buf), Read::Data(2));
+    assert!(!rule.done(2, buf.len()), "2 of VMIN 3: the read goes on");
+    assert!(rule.done(2, 2), "a full buffer ends it");
+    assert_eq!(ld.read(&mut buf[2..]), Read::WouldBlock);
     feed(&mut ld, b"c");
-    assert_eq!(read_str(&mut ld).as_deref(), Some(&b"abc"[..]));
+    assert_eq!(ld.read(&mut buf[2..]), Read::Data(1));
+    assert!(rule.done(3, buf.len()));
+    assert_eq!(&buf[..3], b"abc");
+}
+
+#[test]
+fn vmin_zero_reads_return_at_once_or_after_vtime() {
+    let mut t = raw();
     t.c_cc[VMIN] = 0;
     let mut ld = LineDiscipline::new(t);
     assert_eq!(
@@ -210,13 +233,27 @@ fn vmin_waits_for_that_many_bytes_and_vmin_zero_vtime_zero_polls() {
         Read::Zero,
         "VMIN 0 VTIME 0 returns at once"
     );
-    assert_eq!(ld.read_timeout_ds(), None);
+    assert_eq!(ld.read_rule().minimum, 0);
     t.c_cc[VTIME] = 5;
-    let ld = LineDiscipline::new(t);
+    let mut ld = LineDiscipline::new(t);
     assert_eq!(
-        ld.read_timeout_ds(),
-        Some(5),
-        "VMIN 0 VTIME 5: a 0.5 s timeout"
+        ld.read_rule(),
+        ReadRule {
+            minimum: 1,
+            total_ds: Some(5),
+            interbyte_ds: None
+        },
+        "VMIN 0 VTIME 5: one byte, or 0 after 0.5 s from the start"
+    );
+    assert_eq!(read_all(&mut ld), Read::WouldBlock, "the caller waits");
+    assert_eq!(
+        LineDiscipline::default().read_rule(),
+        ReadRule {
+            minimum: 1,
+            total_ds: None,
+            interbyte_ds: None
+        },
+        "canonical: a line, no timer"
     );
 }
 

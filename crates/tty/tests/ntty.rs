@@ -5,7 +5,7 @@
 //! VMIN, FIONREAD with EOF marks.
 
 use keel_abi::termios::*;
-use keel_tty::{default_termios, LineDiscipline, Read};
+use keel_tty::{default_termios, LineDiscipline, Read, ReadRule};
 
 fn feed(ld: &mut LineDiscipline, input: &[u8]) -> Vec<u8> {
     let mut echo = Vec::new();
@@ -271,24 +271,39 @@ fn poll_with_vmin_and_no_vtime_waits_for_vmin_bytes() {
 }
 
 #[test]
-#[ignore = "the inter-byte timer (VMIN > 0, VTIME > 0) needs an API change: the kernel must time \
-            the wait from the first byte and then take what came"]
-fn vmin_with_vtime_waits_for_vmin_bytes_until_the_interbyte_timer() {
+fn vmin_with_vtime_takes_bytes_until_vmin_or_the_interbyte_timer() {
     let mut ld = with(|t| {
         noncanonical(t);
         t.c_cc[VMIN] = 2;
         t.c_cc[VTIME] = 3;
         t.c_lflag &= !ECHO;
     });
-    feed(&mut ld, b"a");
+    let rule = ld.read_rule();
+    assert_eq!(
+        rule,
+        ReadRule {
+            minimum: 2,
+            total_ds: None,
+            interbyte_ds: Some(3)
+        },
+        "VMIN 2 VTIME 3: no timer before the first byte, then 0.3 s between bytes"
+    );
     let mut buf = [0u8; 16];
     assert_eq!(
         ld.read(&mut buf),
         Read::WouldBlock,
-        "1 of VMIN 2: wait (until 0.3 s pass without a byte)"
+        "nothing yet: wait, untimed"
+    );
+    feed(&mut ld, b"a");
+    assert_eq!(ld.read(&mut buf), Read::Data(1));
+    assert!(
+        !rule.done(1, buf.len()),
+        "1 of VMIN 2: wait, with the inter-byte timer"
     );
     feed(&mut ld, b"b");
-    assert_eq!(ld.read(&mut buf), Read::Data(2));
+    assert_eq!(ld.read(&mut buf[1..]), Read::Data(1));
+    assert!(rule.done(2, buf.len()));
+    assert_eq!(&buf[..2], b"ab");
 }
 
 #[test]

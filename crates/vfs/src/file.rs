@@ -49,6 +49,24 @@ pub trait Pollee: Send + Sync {
     fn unsubscribe(&self, key: u64);
 }
 
+/// When a blocking read ends (see [`FileOps::read_rule`]): a terminal's VMIN/VTIME.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadRule {
+    /// The read returns once it holds this many bytes or a full buffer; 0 returns at once.
+    pub minimum: usize,
+    /// Nanoseconds from the start of the read after which it returns what it holds.
+    pub total_ns: Option<u64>,
+    /// Nanoseconds without new bytes, once some came, after which it returns what it holds.
+    pub interbyte_ns: Option<u64>,
+}
+
+impl ReadRule {
+    /// Whether a read that holds `got` bytes in a buffer of `len` returns now.
+    pub fn done(&self, got: usize, len: usize) -> bool {
+        got >= self.minimum || got >= len
+    }
+}
+
 /// The operations of an open file. Every method has a default that suits a plain character
 /// device: no seeking (ESPIPE), no ioctls (ENOTTY), always ready.
 ///
@@ -98,9 +116,10 @@ pub trait FileOps: Send + Sync {
         None
     }
 
-    /// For a read that finds nothing: how long to wait before returning 0 (a terminal in
-    /// non-canonical mode with VMIN 0 and VTIME set); `None` waits for data.
-    fn read_timeout_ns(&self) -> Option<u64> {
+    /// How a blocking read goes on after it found nothing, or less than it needs: `None` (the
+    /// default) returns with the first bytes and waits untimed for `POLLIN` before them; a
+    /// terminal answers N_TTY's VMIN/VTIME rule for a read starting now.
+    fn read_rule(&self) -> Option<ReadRule> {
         None
     }
 

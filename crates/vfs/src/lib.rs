@@ -101,7 +101,7 @@ pub use create::check_mknod_mode;
 pub use cred::{access, Cred};
 pub use dir::{DirEntry, DirFile, FIRST_COOKIE};
 pub use fdtable::{FdTable, DEFAULT_NOFILE, NR_OPEN};
-pub use file::{seek_in, write_dirent64, FileOps, Observer, OpenFile, Pollee};
+pub use file::{seek_in, write_dirent64, FileOps, Observer, OpenFile, Pollee, ReadRule};
 pub use fs::{anon_dev, FileSystem, FileSystemType, Superblock};
 pub use inode::{
     relatime_due, Clock, Inode, InodeOps, LinkTarget, Metadata, NewNode, SetAttr, Timespec,

@@ -94,25 +94,61 @@ pub fn tmpfs_bytes() -> u64 {
 }
 
 /// Reads from an open file, blocking while it has nothing (unless O_NONBLOCK). A signal ends
-/// the wait with ERESTARTSYS.
+/// the wait with ERESTARTSYS. A terminal's read goes on by its VMIN/VTIME rule instead.
 pub fn read_blocking(f: &OpenFile, buf: &mut [u8]) -> KResult<usize> {
-    // A console in non-canonical mode with VMIN 0 and VTIME set gives up after VTIME.
-    let deadline = f
-        .ops()
-        .read_timeout_ns()
-        .map(|t| crate::time::monotonic_ns() + t);
+    if let (Some(rule), Some(pollee)) = (f.ops().read_rule(), f.ops().pollee()) {
+        return read_by_rule(f, pollee, rule, buf);
+    }
     loop {
         match f.read(buf) {
             Err(Errno::EAGAIN) if f.flags() & O_NONBLOCK == 0 => {
-                match readiness::wait_for(f, POLLIN, deadline) {
-                    Err(Errno::ETIMEDOUT) => return Ok(0),
-                    Err(e) => return Err(e),
-                    // A file whose poll says ready while its read still finds nothing must not
-                    // keep a non-preemptible kernel spinning: let others run between tries.
-                    Ok(()) => crate::sched::cond_resched(),
-                }
+                readiness::wait_for(f, POLLIN, None)?;
+                // A file whose poll says ready while its read still finds nothing must not
+                // keep a non-preemptible kernel spinning: let others run between tries.
+                crate::sched::cond_resched();
             }
             r => return r,
+        }
+    }
+}
+
+/// N_TTY's read loop: bytes are taken as they come (each `f.read` returns what there is),
+/// until the rule's minimum is met or the buffer is full; the whole-read timer (VMIN 0) or
+/// the inter-byte timer (VMIN > 0, armed by every arrival) ends it with what it holds, and so
+/// does a signal once it holds something (Linux returns the bytes rather than EINTR).
+fn read_by_rule(
+    f: &OpenFile,
+    pollee: &dyn keel_vfs::Pollee,
+    rule: keel_vfs::ReadRule,
+    buf: &mut [u8],
+) -> KResult<usize> {
+    let now = crate::time::monotonic_ns;
+    let mut deadline = rule.total_ns.map(|t| now() + t);
+    let mut got = 0;
+    loop {
+        // Subscribed before the try: input arriving after it finds nothing still wakes us.
+        let nudge = readiness::Nudge::new();
+        let _sub = readiness::Subscription::new(pollee, nudge.clone());
+        match f.read(&mut buf[got..]) {
+            Ok(0) => return Ok(got),
+            Ok(n) => {
+                got += n;
+                if rule.done(got, buf.len()) {
+                    return Ok(got);
+                }
+                if let Some(t) = rule.interbyte_ns {
+                    deadline = Some(now() + t);
+                }
+                continue;
+            }
+            Err(Errno::EAGAIN) if f.flags() & O_NONBLOCK == 0 => {}
+            Err(e) => return if got > 0 { Ok(got) } else { Err(e) },
+        }
+        match crate::sched::waitqueue::block_until(|| nudge.hit(), deadline, true) {
+            Ok(()) => crate::sched::cond_resched(),
+            Err(Errno::ETIMEDOUT) => return Ok(got),
+            Err(_) if got > 0 => return Ok(got),
+            Err(e) => return Err(readiness::interrupted_restarts(e)),
         }
     }
 }

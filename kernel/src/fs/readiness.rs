@@ -17,7 +17,7 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use keel_abi::{Errno, KResult};
 use keel_vfs::{Observer, OpenFile, Pollee};
@@ -79,6 +79,36 @@ pub struct ThreadWaker(pub Arc<Thread>);
 impl Observer for ThreadWaker {
     fn notify(&self, _events: u16) {
         crate::sched::wake(&self.0);
+    }
+}
+
+/// An observer that remembers it was notified and wakes one thread: for a wait on "anything
+/// happened" where `poll()` cannot say what the waiter needs (a terminal read that already
+/// holds some bytes waits for one more, while POLLIN waits for VMIN).
+pub struct Nudge {
+    thread: Arc<Thread>,
+    hit: AtomicBool,
+}
+
+impl Nudge {
+    /// A nudge for the current thread, not yet notified.
+    pub fn new() -> Arc<Nudge> {
+        Arc::new(Nudge {
+            thread: crate::sched::current(),
+            hit: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether a notify came since [`Nudge::new`].
+    pub fn hit(&self) -> bool {
+        self.hit.load(Ordering::Acquire)
+    }
+}
+
+impl Observer for Nudge {
+    fn notify(&self, _events: u16) {
+        self.hit.store(true, Ordering::Release);
+        crate::sched::wake(&self.thread);
     }
 }
 

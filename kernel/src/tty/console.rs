@@ -85,8 +85,8 @@ impl FileOps for Console {
         Some(&tty().ready)
     }
 
-    fn read_timeout_ns(&self) -> Option<u64> {
-        tty().read_timeout_ns()
+    fn read_rule(&self) -> Option<keel_vfs::ReadRule> {
+        Some(tty().read_rule())
     }
 
     fn stat(&self) -> Metadata {

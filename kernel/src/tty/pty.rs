@@ -433,8 +433,8 @@ impl FileOps for Slave {
         Some(&self.0.slave.ready)
     }
 
-    fn read_timeout_ns(&self) -> Option<u64> {
-        self.0.slave.read_timeout_ns()
+    fn read_rule(&self) -> Option<keel_vfs::ReadRule> {
+        Some(self.0.slave.read_rule())
     }
 
     fn stat(&self) -> Metadata {

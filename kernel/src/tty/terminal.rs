@@ -146,7 +146,8 @@ impl Tty {
         Err(Errno::ERESTARTSYS)
     }
 
-    /// A read from this terminal: EAGAIN when there is nothing yet (the caller blocks).
+    /// A read from this terminal of what there is: EAGAIN when there is nothing yet (the
+    /// caller blocks, and goes on reading until the read rule is met).
     pub fn read(&self, buf: &mut [u8]) -> KResult<usize> {
         self.job_control(SIGTTIN)?;
         let tid = crate::sched::current().tid();
@@ -187,13 +188,15 @@ impl Tty {
         s.ld.readable() || s.hung_up
     }
 
-    /// VMIN 0 / VTIME: how long a read that finds nothing waits before returning 0.
-    pub fn read_timeout_ns(&self) -> Option<u64> {
-        self.state
-            .lock()
-            .ld
-            .read_timeout_ds()
-            .map(|ds| ds as u64 * 100_000_000)
+    /// N_TTY's VMIN/VTIME rule for a read starting now (`fs::read_blocking` applies it).
+    pub fn read_rule(&self) -> keel_vfs::ReadRule {
+        let r = self.state.lock().ld.read_rule();
+        let ns = |ds: u8| ds as u64 * 100_000_000;
+        keel_vfs::ReadRule {
+            minimum: r.minimum,
+            total_ns: r.total_ds.map(ns),
+            interbyte_ns: r.interbyte_ds.map(ns),
+        }
     }
 
     /// The other side hung up: readers see EOF, the session's foreground group gets SIGHUP
