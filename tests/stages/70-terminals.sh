@@ -20,7 +20,9 @@
 #      `[1]+  Done ... sleep 3` notice;
 #   5. `stty size` with nothing set: Linux's serial console has a 0x0 window, which busybox
 #      reports as `stty: standard input` (status 0); `stty -a` must print what Linux prints;
-#   6. `exit`: busybox init starts a new shell (respawn), whose prompt takes
+#   6. `vi /tmp/vi.txt` (raw mode, its own screen): `i` (the status line shows `I`), `hello
+#      from vi`, ESC (the status line shows `-`), `:wq` Enter: the file holds the line;
+#   7. `exit`: busybox init starts a new shell (respawn), whose prompt takes
 #      `echo respawned; poweroff`.
 # Each check prints PASS/FAIL per kernel; Linux must pass all (it referees the checks), Keel
 # too. Logs in $KEEL_BUILD/terminals/logs.
@@ -63,6 +65,12 @@ sends=(
   --send "$prompt" 'wait; echo "waited $?"\r'
   --send "$prompt" 'stty size; echo "stty-rc=$?"\r'
   --send "$prompt" 'echo @@stty-a begin@@; stty -a; echo @@stty-a end@@\r'
+  --send "$prompt" 'vi /tmp/vi.txt\r'
+  --send '~' 'i'
+  --send 'I /tmp/vi.txt' 'hello from vi'
+  --send 'hello from vi' '\x1b'
+  --send '- /tmp/vi.txt' ':wq\r'
+  --send "$prompt" 'echo "vi:$(cat /tmp/vi.txt)"\r'
   --send "$prompt" 'exit\r'
   --send "$prompt" 'echo respawned; poweroff\r'
 )
@@ -78,6 +86,7 @@ checks=(
   "bg-job-done" '^\[1\]\+ +Done +sleep 3'
   "stty-size-no-size" '^stty: standard input$'
   "stty-size-status-0" '^stty-rc=0$'
+  "vi-raw-mode-writes-file" '^vi:hello from vi$'
   "exit-new-shell" '^respawned$'
 )
 
