@@ -15,6 +15,8 @@
 #              ab -n 2000 -c 16 with zero failed requests
 #   programs   hello world in C and in Rust (examples/, built against the sysroot) over ssh
 #   respawn    killed, dropbear and mini_httpd come back (busybox init's respawn)
+#   password   the image rebuilt with --root-password: root logs in with that password
+#              (OpenSSH through SSH_ASKPASS), a wrong one is refused
 # Prints PASS/FAIL per check and `N passed, N failed`; logs and the serial console in
 # $KEEL_BUILD/product/logs.
 # Environment: KEEL_BUILD (default /tmp/keel-build), KEEL_PRODUCT_MEM (guest memory, 256M).
@@ -201,5 +203,24 @@ done
 newh=$(g 'pidof mini_httpd') || newh=""
 [ "$code" = 200 ] && [ -n "$old" ] && [ "$newh" != "$old" ] && ok respawn-mini-httpd ||
   bad respawn-mini-httpd "old '$old', new '$newh', GET / $code"
+
+# ---- --root-password: the same image with a root password takes password logins ------------
+guest_stop
+./mkimage.sh --build-dir "$build" --authorized-keys "$build/client_key.pub" --extra "$extra" \
+  --ssh-port "$sp" --http-port "$hp" --root-password 'keel-pw!' > "$logs/mkimage-password.log" 2>&1 ||
+  { tail -30 "$logs/mkimage-password.log"; bad password-image "mkimage.sh --root-password failed"; finish; exit 1; }
+guest_boot keel "$build" "$sp" "$hp" "$logs/keel-serial-password.log" "$mem"
+wait_ssh "$sp" "$user" 300 > /dev/null || bad password-image-boots "no ssh login within 300 s"
+# OpenSSH reads a password from SSH_ASKPASS when forced to, without a terminal.
+printf '#!/bin/sh\necho "$KEEL_TEST_PASSWORD"\n' > "$build/askpass"; chmod 700 "$build/askpass"
+pwssh() {
+  KEEL_TEST_PASSWORD=$1 SSH_ASKPASS=$build/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+    timeout 60 ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o LogLevel=ERROR -o PubkeyAuthentication=no -o PreferredAuthentications=password \
+    -o NumberOfPasswordPrompts=1 -p "$sp" root@127.0.0.1 'echo password-ok' < /dev/null 2> "$logs/pwssh.err"
+}
+out=$(pwssh 'keel-pw!') || out="(failed: $(cat "$logs/pwssh.err"))"
+[ "$out" = password-ok ] && ok root-password-login || bad root-password-login "got '$out'"
+if out=$(pwssh 'wrong'); then bad wrong-password-refused "logged in: '$out'"; else ok wrong-password-refused; fi
 
 finish
