@@ -29,6 +29,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use keel_abi::termios::*;
+pub use keel_vfs::ReadRule;
 
 pub use output::process_output;
 
@@ -67,27 +68,6 @@ pub enum Read {
     Zero,
     /// Nothing to return yet: the caller blocks (or answers EAGAIN).
     WouldBlock,
-}
-
-/// When a read ends: N_TTY's `VMIN`/`VTIME` rule, fixed at the start of the read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReadRule {
-    /// The read returns once it has this many bytes (or a full buffer). 0: it returns at once
-    /// with what there is, even nothing (VMIN 0, VTIME 0).
-    pub minimum: usize,
-    /// Deciseconds from the start of the read after which it returns what it has (VMIN 0,
-    /// VTIME > 0: then 0 bytes).
-    pub total_ds: Option<u8>,
-    /// Deciseconds without a new byte, once one came, after which the read returns what it
-    /// has (VMIN > 0, VTIME > 0: the inter-byte timer, restarted by every byte).
-    pub interbyte_ds: Option<u8>,
-}
-
-impl ReadRule {
-    /// Whether a read that has taken `got` bytes into a buffer of `len` returns now.
-    pub fn done(&self, got: usize, len: usize) -> bool {
-        got >= self.minimum || got >= len
-    }
 }
 
 /// Linux's `tty_std_termios`: what a new terminal starts with (B38400 CS8 CREAD HUPCL).
@@ -216,21 +196,23 @@ impl LineDiscipline {
         self.stopped
     }
 
-    /// The rule that ends a read started now (canonical mode: one line, no timer).
+    /// The rule that ends a read started now (canonical mode: one line, no timer): N_TTY's
+    /// `VMIN`/`VTIME`, with VTIME's deciseconds in nanoseconds.
     pub fn read_rule(&self) -> ReadRule {
         let t = &self.termios;
         let (min, time) = (t.c_cc[VMIN] as usize, t.c_cc[VTIME]);
-        let rule = |minimum, total_ds, interbyte_ds| ReadRule {
+        let ns = Some(time as u64 * 100_000_000);
+        let rule = |minimum, total_ns, interbyte_ns| ReadRule {
             minimum,
-            total_ds,
-            interbyte_ds,
+            total_ns,
+            interbyte_ns,
         };
         match (self.canonical(), min, time) {
             (true, _, _) => rule(1, None, None),
             (false, 0, 0) => rule(0, None, None),
-            (false, 0, t) => rule(1, Some(t), None),
+            (false, 0, _) => rule(1, ns, None),
             (false, m, 0) => rule(m, None, None),
-            (false, m, t) => rule(m, None, Some(t)),
+            (false, m, _) => rule(m, None, ns),
         }
     }
 

@@ -204,8 +204,8 @@ fn vmin_reads_take_bytes_as_they_come_until_the_rule_is_met() {
         rule,
         ReadRule {
             minimum: 3,
-            total_ds: None,
-            interbyte_ds: None
+            total_ns: None,
+            interbyte_ns: None
         }
     );
     assert!(!ld.input_available());
@@ -240,8 +240,8 @@ fn vmin_zero_reads_return_at_once_or_after_vtime() {
         ld.read_rule(),
         ReadRule {
             minimum: 1,
-            total_ds: Some(5),
-            interbyte_ds: None
+            total_ns: Some(500_000_000),
+            interbyte_ns: None
         },
         "VMIN 0 VTIME 5: one byte, or 0 after 0.5 s from the start"
     );
@@ -250,8 +250,8 @@ fn vmin_zero_reads_return_at_once_or_after_vtime() {
         LineDiscipline::default().read_rule(),
         ReadRule {
             minimum: 1,
-            total_ds: None,
-            interbyte_ds: None
+            total_ns: None,
+            interbyte_ns: None
         },
         "canonical: a line, no timer"
     );

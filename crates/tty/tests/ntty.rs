@@ -283,8 +283,8 @@ fn vmin_with_vtime_takes_bytes_until_vmin_or_the_interbyte_timer() {
         rule,
         ReadRule {
             minimum: 2,
-            total_ds: None,
-            interbyte_ds: Some(3)
+            total_ns: None,
+            interbyte_ns: Some(300_000_000)
         },
         "VMIN 2 VTIME 3: no timer before the first byte, then 0.3 s between bytes"
     );

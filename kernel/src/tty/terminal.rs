@@ -190,13 +190,7 @@ impl Tty {
 
     /// N_TTY's VMIN/VTIME rule for a read starting now (`fs::read_blocking` applies it).
     pub fn read_rule(&self) -> keel_vfs::ReadRule {
-        let r = self.state.lock().ld.read_rule();
-        let ns = |ds: u8| ds as u64 * 100_000_000;
-        keel_vfs::ReadRule {
-            minimum: r.minimum,
-            total_ns: r.total_ds.map(ns),
-            interbyte_ns: r.interbyte_ds.map(ns),
-        }
+        self.state.lock().ld.read_rule()
     }
 
     /// The other side hung up: readers see EOF, the session's foreground group gets SIGHUP
