@@ -10,6 +10,7 @@
  * with exit 0 (`GROUP.completed`). While waiting, the runner reaps whatever else comes to it:
  * as PID 1 (rdinit=) that is every orphan of the system. Output: `PASS name` or
  * `FAIL name: ...` per check, then `N passed, N failed`; as PID 1 it powers off (../common/kt.h).
+ * The group runner is ../common/groups.h, shared with ptytests.
  * A global watchdog (alarm in the runner) bounds each group; every test child gets an alarm()
  * of its own (pt_fork) so that nothing outlives the suite.
  */
@@ -36,12 +37,7 @@
  * tests/stages/50-conformance.sh gives proctests runs 900 s, so a summary is always printed. */
 #define GROUP_TIMEOUT 60
 
-struct group {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct group groups[] = {
+static const struct kt_group groups[] = {
 	{ "fork", t_fork },
 	{ "exec", t_exec },
 	{ "wait", t_wait },
@@ -57,97 +53,6 @@ static const struct group groups[] = {
 	{ "limits", t_limits },
 };
 
-static int wanted(int argc, char **argv, const char *group)
-{
-	int any = 0;
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' || strchr(argv[i], '='))
-			continue;
-		any = 1;
-		if (strcmp(argv[i], group) == 0)
-			return 1;
-	}
-	return !any;
-}
-
-static volatile sig_atomic_t runner_timed_out;
-static void runner_alarm(int s)
-{
-	(void)s;
-	runner_timed_out = 1;
-}
-
-/* Runs one group in a child and folds its results into ours. */
-static void run_group(const struct group *g)
-{
-	volatile long *counts = pt_shared(); /* [0] passed, [1] failed, [2] finished */
-	char name[64];
-	snprintf(name, sizeof name, "%s.completed", g->name);
-	fflush(stdout);
-	long t0 = now_ms();
-	pid_t pid = fork();
-	if (pid < 0) {
-		kt_fail(name, "fork failed: %s", strerror(errno));
-		return;
-	}
-	if (pid == 0) {
-		setpgid(0, 0);
-		pt_default(SIGALRM);
-		kt_passed = kt_failed = 0;
-		g->fn();
-		counts[0] = kt_passed;
-		counts[1] = kt_failed;
-		counts[2] = 1;
-		fflush(stdout);
-		_exit(0);
-	}
-	setpgid(pid, pid);
-	runner_timed_out = 0;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = runner_alarm; /* no SA_RESTART: wait4 returns EINTR */
-	sigaction(SIGALRM, &sa, 0);
-	alarm(GROUP_TIMEOUT);
-	int st = 0, killed = 0, others = 0;
-	for (;;) {
-		pid_t r = wait4(-1, &st, 0, 0);
-		if (r == pid)
-			break;
-		if (r > 0) {
-			others++;
-			continue;
-		}
-		if (errno == EINTR && runner_timed_out && !killed) {
-			printf("info: group %s still running after %d s: killing it\n", g->name,
-			       GROUP_TIMEOUT);
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			killed = 1;
-			continue;
-		}
-		if (errno == ECHILD) {
-			st = -1000 - ECHILD;
-			break;
-		}
-	}
-	alarm(0);
-	pt_default(SIGALRM);
-	kill(-pid, SIGKILL); /* leftovers of the group, if any */
-	printf("info: group %s took %ld ms\n", g->name, now_ms() - t0);
-	if (others)
-		printf("info: reaped %d other process(es) (orphans) during group %s\n", others,
-		       g->name);
-	kt_passed += counts[0];
-	kt_failed += counts[1];
-	if (killed)
-		kt_fail(name, "expected the group to finish within %d s", GROUP_TIMEOUT);
-	else if (!counts[2])
-		kt_fail(name, "expected the group to finish, it ended with %s", st_desc(st));
-	else
-		expect_exit(name, st, 0);
-	pt_unshare(counts);
-}
-
 int main(int argc, char **argv)
 {
 	kt_init();
@@ -157,12 +62,7 @@ int main(int argc, char **argv)
 		pt_self = argv[0];
 	pt_pid1 = getpid() == 1;
 	printf("keel proctests: pid %d%s\n", (int)getpid(), pt_pid1 ? " (init)" : "");
-	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-		if (wanted(argc, argv, groups[i].name))
-			run_group(&groups[i]);
-	/* Whatever is left (orphans of the groups that are still running) is reaped now. */
-	int st;
-	while (waitpid(-1, &st, WNOHANG) > 0)
-		;
+	kt_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0], GROUP_TIMEOUT, 0,
+		      0);
 	kt_finish();
 }

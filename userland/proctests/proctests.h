@@ -10,6 +10,7 @@
 #define PROCTESTS_H
 
 #include "../common/kt.h"
+#include "../common/groups.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -43,13 +44,6 @@ static int *volatile pt_low_addr = (int *)16;
 
 static int pt_pid1;		      /* the runner is PID 1 (rdinit=): orphans come to us */
 static const char *pt_self = SELF_PATH; /* this program, for exec'ing helper modes */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Sleeps ms milliseconds even if signals interrupt the sleep. */
 static void msleep(long ms)
@@ -88,31 +82,12 @@ static int pt_wait(pid_t pid)
 	}
 }
 
-static const char *st_desc(int st)
-{
-	static char buf[4][64];
-	static int slot;
-	char *b = buf[slot++ % 4];
-	if (st <= -1000)
-		snprintf(b, sizeof buf[0], "wait error %s", kt_res(-(-st - 1000)));
-	else if (WIFEXITED(st))
-		snprintf(b, sizeof buf[0], "exit %d (status %#x)", WEXITSTATUS(st), st);
-	else if (WIFSIGNALED(st))
-		snprintf(b, sizeof buf[0], "killed by signal %d%s (status %#x)", WTERMSIG(st),
-			 WCOREDUMP(st) ? " core" : "", st);
-	else if (WIFSTOPPED(st))
-		snprintf(b, sizeof buf[0], "stopped by %d (status %#x)", WSTOPSIG(st), st);
-	else
-		snprintf(b, sizeof buf[0], "status %#x", st);
-	return b;
-}
-
 static void expect_exit(const char *name, int st, int code)
 {
 	if (st > -1000 && WIFEXITED(st) && WEXITSTATUS(st) == code)
 		kt_pass(name);
 	else
-		kt_fail(name, "expected exit %d got %s", code, st_desc(st));
+		kt_fail(name, "expected exit %d got %s", code, kt_st_desc(st));
 }
 
 static void expect_killed(const char *name, int st, int sig)
@@ -120,7 +95,7 @@ static void expect_killed(const char *name, int st, int sig)
 	if (st > -1000 && WIFSIGNALED(st) && WTERMSIG(st) == sig)
 		kt_pass(name);
 	else
-		kt_fail(name, "expected killed by signal %d got %s", sig, st_desc(st));
+		kt_fail(name, "expected killed by signal %d got %s", sig, kt_st_desc(st));
 }
 
 /* For children that report failures as bits of their exit status: the bit is clear (the check
@@ -135,7 +110,7 @@ static void expect_bit_clear(const char *name, int st, int bit, const char *what
 	if (st_bit_clear(st, bit))
 		kt_pass(name);
 	else
-		kt_fail(name, "expected %s, child reported %s", what, st_desc(st));
+		kt_fail(name, "expected %s, child reported %s", what, kt_st_desc(st));
 }
 
 /* A zeroed page shared with the children forked after this call (MAP_SHARED|MAP_ANONYMOUS). */

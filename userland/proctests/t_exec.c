@@ -27,7 +27,7 @@ static void expect_bit(const char *name, int st, int bit, int want_set)
 		kt_pass(name);
 	else
 		kt_fail(name, "expected the fd %s after exec, helper reported %s",
-			want_set ? "open" : "closed", st_desc(st));
+			want_set ? "open" : "closed", kt_st_desc(st));
 }
 
 static void t_exec_cloexec(void)

@@ -146,8 +146,8 @@ static void t_fork_shared_anon(void)
 	volatile long *sh = pt_shared();
 	pid_t p = pt_fork();
 	if (p == 0) {
-		long t0 = now_ms();
-		while (sh[0] != 42 && now_ms() - t0 < 10000)
+		long t0 = kt_now_ms();
+		while (sh[0] != 42 && kt_now_ms() - t0 < 10000)
 			sched_yield();
 		sh[1] = sh[0] == 42 ? 43 : -1;
 		_exit(0);
@@ -245,7 +245,7 @@ static volatile int vf_shared;
 static void t_vfork(void)
 {
 	vf_shared = 0;
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	pid_t p = vfork();
 	if (p == 0) {
 		struct timespec ts = { 0, 100000000 };
@@ -254,7 +254,7 @@ static void t_vfork(void)
 		_exit(3);
 	}
 	int seen = vf_shared;
-	long el = now_ms() - t0;
+	long el = kt_now_ms() - t0;
 	kt_expect_eq("vfork.child-writes-parent-memory", seen, 1);
 	kt_expect_true("vfork.parent-suspended-until-child-exit", seen == 1 && el >= 90,
 		       "the parent to resume after the child's 100 ms sleep and _exit");

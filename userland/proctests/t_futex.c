@@ -32,9 +32,9 @@ static void t_futex_basic(void)
 	kt_expect_err("futex.wait-private-value-mismatch-EAGAIN",
 		      fx(&w, F_WAIT | F_PRIVATE, 0, 0, 0, 0), EAGAIN);
 	struct timespec ts = { 0, 100000000 };
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	long r = fx(&w, F_WAIT | F_PRIVATE, 1, &ts, 0, 0);
-	long el = now_ms() - t0;
+	long el = kt_now_ms() - t0;
 	kt_expect_err("futex.wait-timeout-ETIMEDOUT", r, ETIMEDOUT);
 	kt_expect_true("futex.wait-timeout-waited", el >= 90, "at least 90 ms for 100 ms");
 	kt_expect_eq("futex.wake-nobody-0", fx(&w, F_WAKE | F_PRIVATE, 1, 0, 0, 0), 0);
@@ -54,10 +54,10 @@ static void t_futex_basic(void)
 		abs_ts.tv_nsec += 100000000;
 		if (abs_ts.tv_nsec >= 1000000000)
 			abs_ts.tv_sec++, abs_ts.tv_nsec -= 1000000000;
-		t0 = now_ms();
+		t0 = kt_now_ms();
 		r = fx(&w, F_WAIT_BITSET | F_PRIVATE | (rt ? F_CLOCK_REALTIME : 0), 1, &abs_ts, 0,
 		       -1);
-		el = now_ms() - t0;
+		el = kt_now_ms() - t0;
 		kt_expect_true(rt ? "futex.wait-bitset-absolute-realtime-ETIMEDOUT"
 				  : "futex.wait-bitset-absolute-monotonic-ETIMEDOUT",
 			       r == -ETIMEDOUT && el >= 90, "ETIMEDOUT after about 100 ms");
@@ -91,8 +91,8 @@ static void *waiter_thread(void *arg)
 /* FUTEX_WAKE (op) until it reports n woken, or 10 s pass; the total woken. */
 static long wake_until(volatile int *u, int op, int n, int bitset)
 {
-	long total = 0, t0 = now_ms();
-	while (total < n && now_ms() - t0 < 10000) {
+	long total = 0, t0 = kt_now_ms();
+	while (total < n && kt_now_ms() - t0 < 10000) {
 		long r = fx(u, op, n - total, 0, 0, bitset);
 		if (r > 0)
 			total += r;
@@ -138,8 +138,8 @@ static void t_futex_threads(void)
 	struct waiter r2 = { &f1, F_WAIT | F_PRIVATE, 5, 0, 0, 0, 0 };
 	pthread_create(&t, 0, waiter_thread, &r1);
 	pthread_create(&t2, 0, waiter_thread, &r2);
-	long moved = 0, t0 = now_ms();
-	while (moved < 2 && now_ms() - t0 < 10000) {
+	long moved = 0, t0 = kt_now_ms();
+	while (moved < 2 && kt_now_ms() - t0 < 10000) {
 		long r = fx(&f1, F_CMP_REQUEUE | F_PRIVATE, 0, (void *)(long)0x7fffffff, &f2, 5);
 		if (r > 0)
 			moved += r;
@@ -222,8 +222,8 @@ static void t_futex_shared(void)
 		sh[2] = r;
 		_exit(r == 0 ? 0 : 1);
 	}
-	long t0 = now_ms();
-	while (!sh[1] && now_ms() - t0 < 10000)
+	long t0 = kt_now_ms();
+	while (!sh[1] && kt_now_ms() - t0 < 10000)
 		msleep(5);
 	msleep(100);
 	kt_expect_eq("futex.private-wake-does-not-cross-processes",

@@ -101,7 +101,7 @@ static void t_nproc(void)
 		_exit(n * 10 + (err == EAGAIN ? 1 : 0));
 	}
 	int st = pt_wait(p);
-	printf("info: RLIMIT_NPROC 4 as uid 54322: %s (forks * 10 + EAGAIN)\n", st_desc(st));
+	printf("info: RLIMIT_NPROC 4 as uid 54322: %s (forks * 10 + EAGAIN)\n", kt_st_desc(st));
 	kt_expect_true("limits.nproc-fork-EAGAIN", WIFEXITED(st) && WEXITSTATUS(st) % 10 == 1,
 		       "fork to fail with EAGAIN");
 	kt_expect_true("limits.nproc-allows-up-to-limit",
@@ -143,8 +143,8 @@ static int bomb(volatile long *sh, int rel_r, int rel_w, int depth)
 		char b;
 		read(rel_r, &b, 1);
 	} else {
-		long t0 = now_ms();
-		while (sh[B_DONE] < sh[B_CREATED] + 1 && now_ms() - t0 < 60000)
+		long t0 = kt_now_ms();
+		while (sh[B_DONE] < sh[B_CREATED] + 1 && kt_now_ms() - t0 < 60000)
 			msleep(10);
 		close(rel_w);
 	}

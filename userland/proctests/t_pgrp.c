@@ -49,8 +49,8 @@ static void t_pgrp_session(void)
 		read(go[0], &b, 1);
 		_exit(0);
 	}
-	long t0 = now_ms();
-	while (!sh[5] && now_ms() - t0 < 10000)
+	long t0 = kt_now_ms();
+	while (!sh[5] && kt_now_ms() - t0 < 10000)
 		msleep(5);
 	kt_expect_eq("pgrp.setsid-returns-pid", sh[0], p);
 	kt_expect_eq("pgrp.setsid-getsid", sh[1], p);
@@ -215,8 +215,8 @@ static void *tid_thread(void *arg)
 
 static long wait_handler_tid(void)
 {
-	long t0 = now_ms();
-	while (!handler_tid && now_ms() - t0 < 10000)
+	long t0 = kt_now_ms();
+	while (!handler_tid && kt_now_ms() - t0 < 10000)
 		msleep(2);
 	return handler_tid;
 }

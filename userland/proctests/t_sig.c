@@ -77,8 +77,8 @@ static void t_sig_basic(void)
 	if (p == 0)
 		_exit(kill(getppid(), SIGUSR1) == 0 ? 0 : 1);
 	pt_wait(p);
-	long t0 = now_ms();
-	while (!s_count && now_ms() - t0 < 10000)
+	long t0 = kt_now_ms();
+	while (!s_count && kt_now_ms() - t0 < 10000)
 		msleep(2);
 	kt_expect_eq("sig.siginfo-kill-from-child-si_pid", s_info.si_pid, p);
 	pt_default(SIGUSR1);
@@ -275,9 +275,9 @@ static void t_sig_suspend(void)
 	siginfo_t si;
 	unsigned long set = BIT(SIGUSR1);
 	struct timespec ts = { 0, 100000000 }, zero = { 0, 0 }, bad = { 0, 1000000000 };
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	r = kt_sys4(SYS_rt_sigtimedwait, &set, &si, &ts, 8);
-	long el = now_ms() - t0;
+	long el = kt_now_ms() - t0;
 	kt_expect_err("sig.rt_sigtimedwait-timeout-EAGAIN", r, EAGAIN);
 	kt_expect_true("sig.rt_sigtimedwait-waited", el >= 90, "at least 90 ms for 100 ms");
 	kt_expect_err("sig.rt_sigtimedwait-zero-timeout-EAGAIN",

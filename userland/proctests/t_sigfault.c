@@ -330,12 +330,12 @@ static void t_fpu(void)
 	struct itimerval it = { { 0, 1000 }, { 0, 1000 } }, off = { { 0, 0 }, { 0, 0 } };
 	setitimer(ITIMER_REAL, &it, 0);
 	double got = 0;
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	int rounds = 0;
 	do {
 		got = fp_work(3000000);
 		rounds++;
-	} while (got == want && fpu_count < 5 && now_ms() - t0 < 5000);
+	} while (got == want && fpu_count < 5 && kt_now_ms() - t0 < 5000);
 	setitimer(ITIMER_REAL, &off, 0);
 	pt_default(SIGALRM);
 	printf("info: fpu loop: %d rounds, %d timer signals\n", rounds, (int)fpu_count);

@@ -234,9 +234,9 @@ static void t_restart(void)
 		       "-1 EINTR");
 	struct timespec ts = { 5, 0 }, rem = { 0, 0 };
 	arm_ms(200);
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	long nr = kt_sys2(SYS_nanosleep, &ts, &rem);
-	long el = now_ms() - t0;
+	long el = kt_now_ms() - t0;
 	kt_expect_err("sigintr.nanosleep-EINTR-despite-sa_restart", nr, EINTR);
 	long rem_ms = rem.tv_sec * 1000 + rem.tv_nsec / 1000000;
 	kt_expect_true("sigintr.nanosleep-remaining-time",
@@ -268,25 +268,25 @@ static void t_timers(void)
 	kt_expect_eq("sigintr.alarm-none-before", alarm(2), 0);
 	kt_expect_eq("sigintr.alarm-returns-remaining-rounded", alarm(0), 2);
 	alrm_count = 0;
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	alarm(1);
-	while (!alrm_count && now_ms() - t0 < 10000)
+	while (!alrm_count && kt_now_ms() - t0 < 10000)
 		pause();
-	long el = now_ms() - t0;
+	long el = kt_now_ms() - t0;
 	kt_expect_true("sigintr.alarm-delivers-sigalrm", alrm_count == 1 && el >= 900,
 		       "SIGALRM after about 1 s");
 
 	struct itimerval it = { { 0, 0 }, { 0, 300000 } }, cur, old;
 	alrm_count = 0;
-	t0 = now_ms();
+	t0 = kt_now_ms();
 	setitimer(ITIMER_REAL, &it, 0);
 	getitimer(ITIMER_REAL, &cur);
 	long left = cur.it_value.tv_sec * 1000000L + cur.it_value.tv_usec;
 	kt_expect_true("sigintr.getitimer-shows-remaining", left > 0 && left <= 300000,
 		       "0 < it_value <= 300 ms");
-	while (!alrm_count && now_ms() - t0 < 10000)
+	while (!alrm_count && kt_now_ms() - t0 < 10000)
 		pause();
-	el = now_ms() - t0;
+	el = kt_now_ms() - t0;
 	kt_expect_true("sigintr.setitimer-delivers", alrm_count == 1 && el >= 280,
 		       "SIGALRM after about 300 ms");
 	getitimer(ITIMER_REAL, &cur);
@@ -300,8 +300,8 @@ static void t_timers(void)
 	kt_expect_true("sigintr.getitimer-interval",
 		       cur.it_interval.tv_sec == 0 && cur.it_interval.tv_usec == 50000,
 		       "it_interval 50 ms");
-	t0 = now_ms();
-	while (alrm_count < 3 && now_ms() - t0 < 10000)
+	t0 = kt_now_ms();
+	while (alrm_count < 3 && kt_now_ms() - t0 < 10000)
 		pause();
 	setitimer(ITIMER_REAL, &off, &old);
 	kt_expect_true("sigintr.itimer-interval-repeats", alrm_count >= 3, "3 SIGALRMs");

@@ -213,7 +213,7 @@ static void t_thread_exit(void)
 		kt_sys1(SYS_exit, 3);
 	}
 	int st = pt_wait(p);
-	printf("info: threads all left with exit(60), leader 3 first, last 9: %s\n", st_desc(st));
+	printf("info: threads all left with exit(60), leader 3 first, last 9: %s\n", kt_st_desc(st));
 	expect_exit("thread.all-exit-60-status-of-last-thread", st, 9);
 }
 
@@ -271,8 +271,8 @@ static void t_thread_fd_signal(void)
 	pt_handler(SIGUSR1, h_tid, 0, 0);
 	sig_tid = 0;
 	pthread_kill(t, SIGUSR1);
-	long t0 = now_ms();
-	while (!sig_tid && now_ms() - t0 < 10000)
+	long t0 = kt_now_ms();
+	while (!sig_tid && kt_now_ms() - t0 < 10000)
 		msleep(1);
 	worker_stop = 1;
 	pthread_join(t, 0);
@@ -356,9 +356,9 @@ static void t_raw_clone(void)
 		}
 		/* Wait for the clear-and-wake: FUTEX_WAIT (k = 0, as musl's pthread_join does) or
 		 * FUTEX_WAIT_PRIVATE (k = 1), each round bounded by a 1 s timeout. */
-		long t0 = now_ms(), r = 0;
+		long t0 = kt_now_ms(), r = 0;
 		int woken = 0;
-		while (ctid != 0 && now_ms() - t0 < 10000) {
+		while (ctid != 0 && kt_now_ms() - t0 < 10000) {
 			int v = ctid;
 			struct timespec ts = { 1, 0 };
 			if (v == 0)

@@ -212,8 +212,8 @@ static void t_wait_zombie_orphan(void)
 		pid_t g = pt_fork();
 		if (g == 0) {
 			sh[1] = getppid();
-			long t0 = now_ms();
-			while (getppid() == sh[1] && now_ms() - t0 < 10000)
+			long t0 = kt_now_ms();
+			while (getppid() == sh[1] && kt_now_ms() - t0 < 10000)
 				msleep(10);
 			sh[2] = getppid();
 			sh[4] = 1;
@@ -224,8 +224,8 @@ static void t_wait_zombie_orphan(void)
 		_exit(0);
 	}
 	expect_exit("wait.orphan-middle-exit", pt_wait(mid), 0);
-	long t0 = now_ms();
-	while (!sh[4] && now_ms() - t0 < 10000)
+	long t0 = kt_now_ms();
+	while (!sh[4] && kt_now_ms() - t0 < 10000)
 		msleep(10);
 	kt_expect_eq("wait.orphan-first-parent", sh[1], mid);
 	kt_expect_eq("wait.orphan-reparented-to-pid-1", sh[2], 1);
@@ -233,8 +233,8 @@ static void t_wait_zombie_orphan(void)
 		      wait4((pid_t)sh[0], &st, WNOHANG, 0) < 0 ? -errno : 0, ECHILD);
 	if (pt_pid1) {
 		/* We are PID 1's child: the runner (init) must reap it. */
-		t0 = now_ms();
-		while (kill((pid_t)sh[0], 0) == 0 && now_ms() - t0 < 10000)
+		t0 = kt_now_ms();
+		while (kill((pid_t)sh[0], 0) == 0 && kt_now_ms() - t0 < 10000)
 			msleep(10);
 		kt_expect_err("wait.orphan-reaped-by-init", kill((pid_t)sh[0], 0) < 0 ? -errno : 0,
 			      ESRCH);
@@ -258,9 +258,9 @@ static void t_wait_rusage_sigchld(void)
 {
 	pid_t p = pt_fork();
 	if (p == 0) {
-		long t0 = now_ms();
+		long t0 = kt_now_ms();
 		volatile unsigned long x = 0;
-		while (now_ms() - t0 < 300)
+		while (kt_now_ms() - t0 < 300)
 			x++;
 		_exit(0);
 	}
@@ -275,8 +275,8 @@ static void t_wait_rusage_sigchld(void)
 	pt_siginfo_handler(SIGCHLD, chld_handler, SA_RESTART);
 	chld_count = 0;
 	p = child_exit(11, 0);
-	long t0 = now_ms();
-	while (!chld_count && now_ms() - t0 < 10000)
+	long t0 = kt_now_ms();
+	while (!chld_count && kt_now_ms() - t0 < 10000)
 		msleep(10);
 	kt_expect_eq("wait.sigchld-delivered", chld_count, 1);
 	kt_expect_true("wait.sigchld-siginfo",

@@ -17,6 +17,7 @@
 #define PTYTESTS_H
 
 #include "../common/kt.h"
+#include "../common/groups.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -48,13 +49,6 @@
  * master when the kernel has no devpts (then the path checks fail). Set by main. */
 static int pt_devpts;
 static int pt_pid1;
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Sleeps ms milliseconds even if signals interrupt the sleep. */
 static void msleep(long ms)
@@ -127,11 +121,6 @@ static volatile long *pt_shared(void)
 		return fallback;
 	}
 	return p;
-}
-
-static void pt_unshare(volatile long *p)
-{
-	munmap((void *)p, 4096);
 }
 
 /* Installs a handler through libc, without SA_RESTART. */
@@ -265,8 +254,8 @@ static void ck_collect(void)
  * something else, e.g. an orphan that nobody here can wait for). */
 static int ck_wait_for(const char *name, long ms)
 {
-	long t0 = now_ms();
-	while (ck && now_ms() - t0 < ms) {
+	long t0 = kt_now_ms();
+	while (ck && kt_now_ms() - t0 < ms) {
 		int n = __atomic_load_n(&ck->n, __ATOMIC_SEQ_CST);
 		for (int i = 0; i < n && i < CK_MAX; i++)
 			if (__atomic_load_n(&ck->r[i].done, __ATOMIC_SEQ_CST) &&
@@ -315,30 +304,12 @@ static void ck_err(const char *name, long r, int err)
 		ck_fail(name, "expected %s got %s", kt_res(-err), kt_res(r));
 }
 
-static const char *st_desc(int st)
-{
-	static char buf[4][64];
-	static int slot;
-	char *b = buf[slot++ % 4];
-	if (st <= -1000)
-		snprintf(b, sizeof buf[0], "wait error %s", kt_res(-(-st - 1000)));
-	else if (WIFEXITED(st))
-		snprintf(b, sizeof buf[0], "exit %d (status %#x)", WEXITSTATUS(st), st);
-	else if (WIFSIGNALED(st))
-		snprintf(b, sizeof buf[0], "killed by signal %d (status %#x)", WTERMSIG(st), st);
-	else if (WIFSTOPPED(st))
-		snprintf(b, sizeof buf[0], "stopped by signal %d (status %#x)", WSTOPSIG(st), st);
-	else
-		snprintf(b, sizeof buf[0], "status %#x", st);
-	return b;
-}
-
 static void expect_exit(const char *name, int st, int code)
 {
 	if (st > -1000 && WIFEXITED(st) && WEXITSTATUS(st) == code)
 		ck_pass(name);
 	else
-		ck_fail(name, "expected exit %d got %s", code, st_desc(st));
+		ck_fail(name, "expected exit %d got %s", code, kt_st_desc(st));
 }
 
 static void expect_killed(const char *name, int st, int sig)
@@ -346,7 +317,7 @@ static void expect_killed(const char *name, int st, int sig)
 	if (st > -1000 && WIFSIGNALED(st) && WTERMSIG(st) == sig)
 		ck_pass(name);
 	else
-		ck_fail(name, "expected killed by signal %d got %s", sig, st_desc(st));
+		ck_fail(name, "expected killed by signal %d got %s", sig, kt_st_desc(st));
 }
 
 static void expect_stopped(const char *name, int st, int sig)
@@ -354,7 +325,7 @@ static void expect_stopped(const char *name, int st, int sig)
 	if (st > -1000 && WIFSTOPPED(st) && WSTOPSIG(st) == sig)
 		ck_pass(name);
 	else
-		ck_fail(name, "expected stopped by signal %d got %s", sig, st_desc(st));
+		ck_fail(name, "expected stopped by signal %d got %s", sig, kt_st_desc(st));
 }
 
 /* ---- sequencing children: a pipe per direction, one byte a step ---------------------------- */
@@ -393,9 +364,9 @@ static void chan_post(struct chan *c, char b)
 static int chan_wait(struct chan *c)
 {
 	struct pollfd p = { c->r, POLLIN, 0 };
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	for (;;) {
-		long left = 2 * WAIT_MS - (now_ms() - t0);
+		long left = 2 * WAIT_MS - (kt_now_ms() - t0);
 		if (left <= 0)
 			return -1;
 		int r = poll(&p, 1, (int)left);
@@ -505,9 +476,9 @@ static int pt_puts(int fd, const char *s)
 static int pt_poll_for(int fd, short events, long ms)
 {
 	struct pollfd p = { fd, events, 0 };
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	for (;;) {
-		long left = ms - (now_ms() - t0);
+		long left = ms - (kt_now_ms() - t0);
 		if (left < 0)
 			left = 0;
 		p.revents = 0;
@@ -524,11 +495,11 @@ static int pt_poll_for(int fd, short events, long ms)
 static ssize_t pt_read_until(int fd, char *buf, size_t want, long ms, int *err)
 {
 	size_t got = 0;
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	if (err)
 		*err = 0;
 	while (got < want) {
-		long left = ms - (now_ms() - t0);
+		long left = ms - (kt_now_ms() - t0);
 		if (left <= 0)
 			break;
 		if (!(pt_poll_for(fd, POLLIN, left) & (POLLIN | POLLHUP | POLLERR)))
@@ -556,9 +527,9 @@ static ssize_t pt_read_until(int fd, char *buf, size_t want, long ms, int *err)
 static ssize_t pt_drain(int fd, char *buf, size_t size, long ms)
 {
 	size_t got = 0;
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	while (got + 1 < size) {
-		long left = ms - (now_ms() - t0);
+		long left = ms - (kt_now_ms() - t0);
 		if (got && left > SETTLE_MS)
 			left = SETTLE_MS;
 		if (left <= 0)

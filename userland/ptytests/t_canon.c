@@ -178,7 +178,7 @@ static void t_raw(void)
 	t.c_cc[VMIN] = 0;
 	t.c_cc[VTIME] = 0;
 	tcsetattr(p.s, TCSANOW, &t);
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	r = read(p.s, buf, sizeof buf);
 	ck_eq("raw.VMIN0-VTIME0-empty-reads-0", ck_r(r), 0);
 	pt_puts(p.m, "ab");
@@ -189,9 +189,9 @@ static void t_raw(void)
 	/* VMIN 0, VTIME 2: a read with nothing returns 0 after 0.2 s. */
 	t.c_cc[VTIME] = 2;
 	tcsetattr(p.s, TCSANOW, &t);
-	t0 = now_ms();
+	t0 = kt_now_ms();
 	r = read(p.s, buf, sizeof buf);
-	long took = now_ms() - t0;
+	long took = kt_now_ms() - t0;
 	ck_eq("raw.VMIN0-VTIME2-empty-reads-0", ck_r(r), 0);
 	if (took >= 150)
 		ck_pass("raw.VMIN0-VTIME2-waits-0.2s");
@@ -200,9 +200,9 @@ static void t_raw(void)
 	printf("info: raw.VMIN0-VTIME2: read returned after %ld ms\n", took);
 	pt_puts(p.m, "q");
 	msleep(SETTLE_MS);
-	t0 = now_ms();
+	t0 = kt_now_ms();
 	r = read(p.s, buf, sizeof buf);
-	took = now_ms() - t0;
+	took = kt_now_ms() - t0;
 	expect_bytes("raw.VMIN0-VTIME2-data-at-once", buf, r, "q");
 
 	/* PARMRK doubles a 0xff byte. */
@@ -256,9 +256,9 @@ static void t_vmin(void)
 		pt_puts(p.m, "c");
 		_exit(0);
 	}
-	t0 = now_ms();
+	t0 = kt_now_ms();
 	r = read(p.s, buf, sizeof buf);
-	took = now_ms() - t0;
+	took = kt_now_ms() - t0;
 	expect_bytes("vmin.VMIN3-read-returns-three-bytes", buf, r < 0 ? 0 : r, "abc");
 	if (took >= 400)
 		ck_pass("vmin.VMIN3-read-waits-for-third-byte");
@@ -293,9 +293,9 @@ static void t_vmin(void)
 	t.c_cc[VTIME] = 3;
 	tcsetattr(p.s, TCSANOW, &t);
 	pt_puts(p.m, "z");
-	t0 = now_ms();
+	t0 = kt_now_ms();
 	r = read(p.s, buf, sizeof buf);
-	took = now_ms() - t0;
+	took = kt_now_ms() - t0;
 	expect_bytes("vmin.VMIN2-VTIME3-interbyte-timeout-returns-1", buf, r, "z");
 	if (took >= 200)
 		ck_pass("vmin.VMIN2-VTIME3-waits-for-interbyte-timeout");

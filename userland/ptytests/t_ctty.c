@@ -73,8 +73,8 @@ static void ct_fg_member(void)
 	pt_handler(SIGCONT, ct_on_cont);
 	chan_post(&ct_a, 'r');
 	chan_wait(&ct_b);
-	long t0 = now_ms();
-	while ((!ct_hup || !ct_cont) && now_ms() - t0 < WAIT_MS)
+	long t0 = kt_now_ms();
+	while ((!ct_hup || !ct_cont) && kt_now_ms() - t0 < WAIT_MS)
 		msleep(10);
 	ck_true("ctty.leader-TIOCNOTTY-SIGHUP-foreground", ct_hup, "SIGHUP in the foreground group");
 	ck_true("ctty.leader-TIOCNOTTY-SIGCONT-foreground", ct_cont,
@@ -184,11 +184,11 @@ static void ct_orphan_fg(void)
 	pt_handler(SIGCONT, ct_on_cont);
 	pid_t leader = getppid();
 	chan_post(&ct_exit_go, 'r');
-	long t0 = now_ms();
-	while (getppid() == leader && now_ms() - t0 < 2 * WAIT_MS)
+	long t0 = kt_now_ms();
+	while (getppid() == leader && kt_now_ms() - t0 < 2 * WAIT_MS)
 		msleep(10);
-	t0 = now_ms();
-	while (!ct_hup && now_ms() - t0 < WAIT_MS)
+	t0 = kt_now_ms();
+	while (!ct_hup && kt_now_ms() - t0 < WAIT_MS)
 		msleep(10);
 	msleep(SETTLE_MS);
 	ck_true("ctty.leader-exit-SIGHUP-foreground", ct_hup, "SIGHUP after the leader exited");

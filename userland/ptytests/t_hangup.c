@@ -52,8 +52,8 @@ static void hu_session(struct pty *p)
 	tcsetpgrp(p->s, fg);
 	chan_post(&hu_group, 's'); /* to the group: close the master now */
 	chan_wait(&hu_closed);
-	long t0 = now_ms();
-	while ((!hu_hup || !hu_cont) && now_ms() - t0 < WAIT_MS)
+	long t0 = kt_now_ms();
+	while ((!hu_hup || !hu_cont) && kt_now_ms() - t0 < WAIT_MS)
 		msleep(10);
 	ck_true("hangup.leader-SIGHUP", hu_hup, "SIGHUP in the session leader");
 	ck_true("hangup.leader-SIGCONT", hu_cont, "SIGCONT in the session leader");

@@ -40,8 +40,8 @@ static void isig_catcher(void)
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGINT, &sa, 0);
 	chan_post(&isig_go, 'r');
-	long t0 = now_ms();
-	while (isig_code == -1 && now_ms() - t0 < 2 * WAIT_MS)
+	long t0 = kt_now_ms();
+	while (isig_code == -1 && kt_now_ms() - t0 < 2 * WAIT_MS)
 		msleep(10);
 	if (isig_code == SI_KERNEL)
 		ck_pass("isig.INTR-siginfo-SI_KERNEL");

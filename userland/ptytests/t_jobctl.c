@@ -131,8 +131,8 @@ static void orphan_maker(void)
 		jc_defaults();
 		pid_t was = getppid();
 		chan_post(&jc_orphan_go, 'c');
-		long t0 = now_ms();
-		while (getppid() == was && now_ms() - t0 < WAIT_MS)
+		long t0 = kt_now_ms();
+		while (getppid() == was && kt_now_ms() - t0 < WAIT_MS)
 			msleep(10);
 		char b[16];
 		ck_err("jobctl.orphaned-bg-read-EIO", ck_r(read(jc_pty->s, b, sizeof b)), EIO);

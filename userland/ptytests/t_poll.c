@@ -11,8 +11,8 @@
 static int settled_fionread(int fd)
 {
 	int n = -1, last = -2;
-	long t0 = now_ms();
-	while (now_ms() - t0 < WAIT_MS) {
+	long t0 = kt_now_ms();
+	while (kt_now_ms() - t0 < WAIT_MS) {
 		if (ioctl(fd, FIONREAD, &n) < 0)
 			return -1000 - errno;
 		if (n > 0 && n == last)
@@ -114,11 +114,11 @@ static void t_poll(void)
 		pt_puts(p.s, "w");
 		_exit(0);
 	}
-	long t0 = now_ms();
+	long t0 = kt_now_ms();
 	r = pt_poll_for(p.m, POLLIN, WAIT_MS);
 	ck_true("poll.master-poll-wakes-on-slave-write", r & POLLIN,
 		"a sleeping poll on the master to wake with POLLIN");
-	printf("info: poll.master-poll-wakes-on-slave-write after %ld ms\n", now_ms() - t0);
+	printf("info: poll.master-poll-wakes-on-slave-write after %ld ms\n", kt_now_ms() - t0);
 	pt_wait(c);
 	/* A blocked read on the slave wakes when the master writes. */
 	pt_discard(p.s, SETTLE_MS);
