@@ -64,12 +64,14 @@ wait_ssh() {
   return 1
 }
 
-# The guest's counts, one line: `procs=N fds=N sockets=N memfree_kb=N`, read through ssh (the
+# The guest's counts, one line: `procs=N fds=N sockets=N memfree_kb=N heap_kb=N heap_live_kb=N`
+# (the kernel heap mapped, and what its live objects take), read through ssh (the
 # probing session's own processes are the same every time, so counts compare).
 GUEST_PROBE='set -- $(ls -d /proc/[0-9]*); p=$#; f=0; s=0;
 for d in /proc/[0-9]*/fd/*; do [ -e "$d" ] || [ -L "$d" ] || continue; f=$((f+1));
   case $(readlink "$d") in socket:*) s=$((s+1));; esac; done;
-echo "procs=$p fds=$f sockets=$s memfree_kb=$(awk "/^MemFree:/ {print \$2}" /proc/meminfo)"'
+echo "procs=$p fds=$f sockets=$s memfree_kb=$(awk "/^MemFree:/ {print \$2}" /proc/meminfo)" \
+  "heap_kb=$(awk "/^Slab:/ {print \$2}" /proc/meminfo) heap_live_kb=$(awk "/^SUnreclaim:/ {print \$2}" /proc/meminfo)"'
 guest_probe() { gssh "$1" "$2" "$GUEST_PROBE"; }
 
 # probe_field LINE NAME: the value of NAME=value in a guest_probe line.

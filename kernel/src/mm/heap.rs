@@ -7,6 +7,7 @@
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use talc::base::binning::Binning;
 use talc::base::Talc;
@@ -100,17 +101,22 @@ pub struct KernelHeap {
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: talc's allocate contract matches GlobalAlloc::alloc's.
-        unsafe {
+        let p = unsafe {
             self.talc
                 .lock()
                 .allocate(layout)
                 .map_or(core::ptr::null_mut(), |p| p.as_ptr())
+        };
+        if !p.is_null() {
+            IN_USE.fetch_add(layout.size() as u64, Ordering::Relaxed);
         }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: `ptr` came from `alloc` with this layout (GlobalAlloc's contract).
         unsafe { self.talc.lock().deallocate(ptr, layout) }
+        IN_USE.fetch_sub(layout.size() as u64, Ordering::Relaxed);
     }
 }
 
@@ -121,6 +127,15 @@ static HEAP: KernelHeap = KernelHeap {
         arena_end: None,
     })),
 };
+
+/// Bytes handed out and not given back: the heap's live objects (tmpfs pages included).
+static IN_USE: AtomicU64 = AtomicU64::new(0);
+
+/// Bytes of the heap's live objects (what `mapped_bytes` holds beyond them is free inside the
+/// heap, for its next allocations).
+pub fn in_use_bytes() -> u64 {
+    IN_USE.load(Ordering::Relaxed)
+}
 
 /// Bytes of virtual memory the heap has mapped so far.
 pub fn mapped_bytes() -> u64 {

@@ -160,13 +160,15 @@ fn stat() -> String {
 
 /// `/proc/meminfo`: Linux 6.1's lines, in kB. Keel has no page cache, swap or huge pages:
 /// `Cached` and `Shmem` are what tmpfs holds, `Slab` the kernel heap, and the rest of the
-/// used memory is anonymous.
+/// used memory is anonymous. The heap never gives frames back: `SUnreclaim` is what its live
+/// objects take, `SReclaimable` the free room inside it that its next allocations reuse.
 fn meminfo() -> String {
     let kb = |frames: usize| frames as u64 * 4;
     let total = kb(crate::mm::frames::total_frames());
     let free = kb(crate::mm::frames::free_frames());
     let shmem = crate::fs::tmpfs_bytes() >> 10;
     let slab = crate::mm::heap::mapped_bytes() >> 10;
+    let live = (crate::mm::heap::in_use_bytes() >> 10).min(slab);
     let stacks = crate::proc::thread_count() as u64 * 16;
     let anon = total
         .saturating_sub(free)
@@ -199,8 +201,8 @@ fn meminfo() -> String {
         ("Shmem", shmem),
         ("KReclaimable", 0),
         ("Slab", slab),
-        ("SReclaimable", 0),
-        ("SUnreclaim", slab),
+        ("SReclaimable", slab - live),
+        ("SUnreclaim", live),
         ("KernelStack", stacks),
         ("PageTables", 0),
         ("SecPageTables", 0),
