@@ -319,16 +319,21 @@ fn corrupted_bytes_are_refused_or_read_without_panic() {
         }
     }
     assert!(refused > 1000, "only {refused} corruptions refused");
+    let good = unpack(&f.small_gz, LIMIT).expect("the intact gzip unpacks");
     for at in 0..f.small_gz.len() {
         let mut bad = f.small_gz.clone();
         bad[at] ^= 0x41;
-        let result = read_all(&bad);
+        let _ = read_all(&bad);
         // The MTIME, XFL and OS bytes of the header are informational; the rest is checked.
+        // A few deflate bits change nothing that is decoded (the code length of a symbol the
+        // data never uses, in a dynamic block's header): such a stream is the same archive.
         if at >= 10 {
-            assert!(
-                result.is_err(),
-                "gzip with byte {at} corrupted was accepted"
-            );
+            if let Ok(chunks) = unpack(&bad, LIMIT) {
+                assert!(
+                    chunks == good,
+                    "gzip with byte {at} corrupted was accepted with different contents"
+                );
+            }
         }
     }
 }
