@@ -50,6 +50,9 @@ ports/stage.sh "$build/root" > "$logs/stage.log" 2>&1 ||
 python3 initrd/mkcpio.py "$build/root" "$build/initrd.cpio" --default-devs > "$logs/mkcpio.log" 2>&1
 say "initrd $build/initrd.cpio, built in $((SECONDS - t0)) s"
 
+# vi's screen text as a regex: vi may redraw a line in pieces, with cursor moves between.
+screen() { python3 -c 'import re, sys; e = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"; print(e.join(re.escape(c) for c in sys.argv[1]))' "$1"; }
+
 # What is typed: REGEX (waited for in the output since the previous line was typed) and TEXT.
 prompt='# $'
 sends=(
@@ -67,9 +70,9 @@ sends=(
   --send "$prompt" 'echo @@stty-a begin@@; stty -a; echo @@stty-a end@@\r'
   --send "$prompt" 'vi /tmp/vi.txt\r'
   --send '~' 'i'
-  --send 'I /tmp/vi.txt' 'hello from vi'
-  --send 'hello from vi' '\x1b'
-  --send '- /tmp/vi.txt' ':wq\r'
+  --send "$(screen 'I /tmp/vi.txt')" 'hello from vi'
+  --send "$(screen 'hello from vi')" '\x1b'
+  --send "$(screen '- /tmp/vi.txt')" ':wq\r'
   --send "$prompt" 'echo "vi:$(cat /tmp/vi.txt)"\r'
   --send "$prompt" 'exit\r'
   --send "$prompt" 'echo respawned; poweroff\r'
