@@ -46,7 +46,9 @@ up() {
 declare -A res
 for k in keel linux; do
   say "$k: boot"
-  res[$k.boot]=$(up $k 256M) || { say "$k did not come up"; guest_stop; continue; }
+  # Not in $(...): up sets sp, hp and guest_pid for what follows.
+  up $k 256M > "$logs/$k-boot.txt" || { say "$k did not come up"; guest_stop; continue; }
+  res[$k.boot]=$(cat "$logs/$k-boot.txt")
   t=$(date +%s.%N)
   for _ in $(seq "$rtt_n"); do gssh "$sp" "$user" true; done
   res[$k.rtt]=$(awk -v a="$t" -v b="$(date +%s.%N)" -v n="$rtt_n" 'BEGIN { printf "%.3f", (b - a) / n }')
