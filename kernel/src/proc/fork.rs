@@ -205,12 +205,12 @@ fn undo(parent: &Arc<Process>, child: &Arc<Process>, flags: u64) {
     }
 }
 
-/// The child's first code: write its tid if asked, then enter user mode with the copied
-/// frame.
-fn child_start(frame: TrapFrame, set_child_tid: Option<u64>, tid: u32) {
+/// The child's first code: write its tid if asked; the copied frame it returns is what the
+/// thread enters user mode with.
+fn child_start(frame: TrapFrame, set_child_tid: Option<u64>, tid: u32) -> TrapFrame {
     if let Some(addr) = set_child_tid {
         // In the child's own (now active) address space.
         let _ = crate::mm::usercopy::UserPtr::<u32>::new(addr).write(tid);
     }
-    crate::arch::x86_64::syscall::enter_user(&frame);
+    frame
 }

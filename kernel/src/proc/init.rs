@@ -111,7 +111,7 @@ fn run_init(
     candidates: Vec<&'static str>,
     extra_argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
-) {
+) -> crate::arch::x86_64::trap::TrapFrame {
     let me = crate::sched::current();
     for path in &candidates {
         let mut argv = vec![path.as_bytes().to_vec()];
@@ -121,8 +121,7 @@ fn run_init(
                 log::info!("starting {path} as PID 1");
                 let mut frame = Default::default();
                 exec::install(&me, loaded, &mut frame);
-                drop(me);
-                crate::arch::x86_64::syscall::enter_user(&frame);
+                return frame;
             }
             Err(e) if candidates.len() == 1 => {
                 crate::println!("keel: cannot run init {path}: {}", e.name());

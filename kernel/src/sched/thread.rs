@@ -6,6 +6,7 @@ use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 
 use crate::arch::x86_64::context;
+use crate::arch::x86_64::trap::TrapFrame;
 use crate::mm::kstack::KernelStack;
 use crate::sync::SpinLock;
 
@@ -23,7 +24,10 @@ pub enum State {
     Dead = 3,
 }
 
-type Entry = Box<dyn FnOnce() + Send>;
+/// What a new thread runs first. A user thread's entry returns the frame to enter user mode
+/// with, and `thread_start` enters it only after the box is gone: a box whose closure never
+/// returned would never be freed (one per fork, before this was split).
+type Entry = Box<dyn FnOnce() -> Option<TrapFrame> + Send>;
 
 /// A kernel thread (user threads will add their process and user context).
 pub struct Thread {
@@ -111,7 +115,10 @@ impl Thread {
             name,
             Some(stack),
             top,
-            Some(Box::new(f)),
+            Some(Box::new(move || {
+                f();
+                None
+            })),
             name == "idle",
             None,
         ));
@@ -122,17 +129,18 @@ impl Thread {
         Some(t)
     }
 
-    /// A new user thread of `ctx.process`; it starts by running `f` in the kernel, which
-    /// normally enters user mode and never returns.
+    /// A new user thread of `ctx.process`; it starts by running `f` in the kernel, whose
+    /// frame it then enters user mode with (`f` may also end the thread itself).
     pub fn new_user(
         name: &str,
         ctx: crate::proc::UserCtx,
         tid: Option<u32>,
-        f: impl FnOnce() + Send + 'static,
+        f: impl FnOnce() -> TrapFrame + Send + 'static,
     ) -> Option<Arc<Thread>> {
         let stack = KernelStack::new()?;
         let top = stack.top();
-        let mut t = Thread::make(name, Some(stack), top, Some(Box::new(f)), false, tid);
+        let entry: Entry = Box::new(move || Some(f()));
+        let mut t = Thread::make(name, Some(stack), top, Some(entry), false, tid);
         t.user = Some(alloc::boxed::Box::new(ctx));
         let t = Arc::new(t);
         // SAFETY: `top` is the aligned top of the freshly mapped stack.
@@ -235,8 +243,8 @@ extern "C" fn thread_start(_arg: u64) -> ! {
     let me = super::current();
     let entry = me.entry.lock().take();
     drop(me);
-    if let Some(f) = entry {
-        f();
+    if let Some(frame) = entry.and_then(|f| f()) {
+        crate::arch::x86_64::syscall::enter_user(&frame);
     }
     super::exit_current()
 }

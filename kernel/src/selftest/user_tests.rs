@@ -68,8 +68,7 @@ impl UserProgram {
             .map_err(|e| alloc::format!("{e:?}"))?;
         let ctx = UserCtx::new(p.clone()).ok_or("no memory for user state")?;
         let thread = Thread::new_user("selftest", ctx, Some(p.pid), || {
-            let frame = crate::syscall::initial_frame(CODE, DATA + 4096);
-            crate::arch::x86_64::syscall::enter_user(&frame);
+            crate::syscall::initial_frame(CODE, DATA + 4096)
         })
         .ok_or("no memory for a thread")?;
         p.live_threads.fetch_add(1, Ordering::AcqRel);
