@@ -33,7 +33,6 @@ say() { echo "80-product: $*"; }
 pass=0; fail=0
 ok() { echo "PASS product.$1"; pass=$((pass + 1)); }
 bad() { echo "FAIL product.$1: $2"; fail=$((fail + 1)); }
-# expect NAME CONDITION-COMMAND... (a failed check is reported, the stage goes on)
 finish() {
   guest_stop
   echo "$pass passed, $fail failed"

@@ -165,4 +165,19 @@ static __attribute__((noreturn)) void kt_finish(void)
 	_exit(status);
 }
 
+/* Whether GROUP is asked for: named among the arguments (those that are not options or
+ * key=value words), or every group when none is named. */
+static int kt_group_wanted(int argc, char **argv, const char *group)
+{
+	int any = 0;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' || strchr(argv[i], '='))
+			continue;
+		any = 1;
+		if (strcmp(argv[i], group) == 0)
+			return 1;
+	}
+	return !any;
+}
+
 #endif

@@ -29,19 +29,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-static int wanted(int argc, char **argv, const char *group)
-{
-	int any = 0;
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' || strchr(argv[i], '='))
-			continue;
-		any = 1;
-		if (strcmp(argv[i], group) == 0)
-			return 1;
-	}
-	return !any;
-}
-
 /* Sets up state whose fate across execve exec-check verifies, then execs the script. Returns
  * only if the exec failed. */
 static void exec_chain(void)
@@ -89,25 +76,25 @@ int main(int argc, char **argv, char **envp)
 {
 	kt_init();
 	printf("keel conformance: pid %ld\n", kt_sys0(SYS_getpid));
-	if (wanted(argc, argv, "proc"))
+	if (kt_group_wanted(argc, argv, "proc"))
 		t_proc(argc, argv, envp);
-	if (wanted(argc, argv, "fs"))
+	if (kt_group_wanted(argc, argv, "fs"))
 		t_fs();
-	if (wanted(argc, argv, "mm"))
+	if (kt_group_wanted(argc, argv, "mm"))
 		t_mm();
-	if (wanted(argc, argv, "sig"))
+	if (kt_group_wanted(argc, argv, "sig"))
 		t_sig();
-	if (wanted(argc, argv, "files"))
+	if (kt_group_wanted(argc, argv, "files"))
 		t_files();
-	if (wanted(argc, argv, "locks"))
+	if (kt_group_wanted(argc, argv, "locks"))
 		t_locks();
-	if (wanted(argc, argv, "mount"))
+	if (kt_group_wanted(argc, argv, "mount"))
 		t_mount();
-	if (wanted(argc, argv, "cred"))
+	if (kt_group_wanted(argc, argv, "cred"))
 		t_cred();
-	if (wanted(argc, argv, "efault"))
+	if (kt_group_wanted(argc, argv, "efault"))
 		t_efault();
-	if (wanted(argc, argv, "exec")) {
+	if (kt_group_wanted(argc, argv, "exec")) {
 		t_exec();
 		exec_chain();
 	}
