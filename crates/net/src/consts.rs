@@ -83,6 +83,10 @@ pub const SO_RCVTIMEO: i32 = 20;
 pub const SO_SNDTIMEO: i32 = 21;
 /// `SO_ACCEPTCONN`
 pub const SO_ACCEPTCONN: i32 = 30;
+/// `SO_PASSCRED`
+pub const SO_PASSCRED: i32 = 16;
+/// `SO_PEERCRED`
+pub const SO_PEERCRED: i32 = 17;
 /// `SO_PROTOCOL`
 pub const SO_PROTOCOL: i32 = 38;
 /// `SO_DOMAIN`
@@ -114,6 +118,8 @@ pub const MSG_OOB: u32 = 0x1;
 pub const MSG_PEEK: u32 = 0x2;
 /// `MSG_DONTROUTE`
 pub const MSG_DONTROUTE: u32 = 0x4;
+/// `MSG_CTRUNC`
+pub const MSG_CTRUNC: u32 = 0x8;
 /// `MSG_TRUNC`
 pub const MSG_TRUNC: u32 = 0x20;
 /// `MSG_DONTWAIT`

@@ -12,6 +12,8 @@
 //!   new listening smoltcp socket is needed for it) or drop it silently when the accept queue
 //!   is full, as Linux does (lesson 6).
 //! - [`sockopt`]: which `(level, name)` pairs Keel honours and what Linux answers for the rest.
+//! - [`unix`]: `sockaddr_un` and the `SCM_RIGHTS`/`SCM_CREDENTIALS` control messages of
+//!   `AF_UNIX` sockets.
 //!
 //! The kernel (`kernel/src/net`) owns the smoltcp state and calls into these; nothing here
 //! locks or allocates beyond its own collections.
@@ -26,6 +28,7 @@ pub mod consts;
 pub mod dhcp;
 pub mod ports;
 pub mod sockopt;
+pub mod unix;
 
 pub use addr::SockAddrIn;
 pub use backlog::{Backlog, SynVerdict};

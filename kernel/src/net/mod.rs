@@ -31,6 +31,7 @@ pub mod selftest;
 pub mod socket;
 mod tcp;
 mod udp;
+pub mod unix;
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;

@@ -16,6 +16,7 @@ mod poll;
 mod proc;
 mod signal;
 mod time;
+mod unix;
 
 pub use proc::initial_frame;
 
@@ -52,11 +53,11 @@ pub const PARTIAL: &[(&str, &str)] = &[
     ("setuid", "capabilities are not modelled: effective uid 0 stands for CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN, CAP_MKNOD, CAP_SYS_CHROOT and CAP_DAC_READ_SEARCH, filesystem uid 0 for the file capabilities; no PR_SET_KEEPCAPS or securebits (same for the set*id and setgroups family)"),
     ("write", "writing to a set-user-ID or set-group-ID file does not clear those bits (Linux's file_remove_privs)"),
     ("open", "a FIFO opened O_RDONLY|O_NONBLOCK before any writer polls POLLHUP (Linux waits for a first writer before reporting it); O_DIRECT and O_SYNC are accepted and have nothing to do on tmpfs"),
-    ("socket", "AF_INET only (AF_INET6, AF_UNIX, AF_NETLINK are EAFNOSUPPORT); SOCK_RAW is ESOCKTNOSUPPORT"),
-    ("socketpair", "EAFNOSUPPORT (no AF_UNIX)"),
+    ("socket", "AF_INET and AF_UNIX (AF_INET6, AF_NETLINK are EAFNOSUPPORT); SOCK_RAW is ESOCKTNOSUPPORT; a unix socket whose own descriptor is in flight in its own queue is never freed (no garbage collector)"),
+    ("socketpair", "AF_UNIX only, as Linux (AF_INET is EOPNOTSUPP)"),
     ("setsockopt", "IP_TOS, SO_BROADCAST, SO_OOBINLINE, SO_REUSEPORT, TCP_CORK, TCP_KEEPINTVL/KEEPCNT, TCP_MAXSEG and TCP_FASTOPEN are stored and reported but change nothing"),
-    ("sendmsg", "no ancillary data; UDP datagrams over 1472 bytes are EMSGSIZE (no IP fragmentation)"),
-    ("recvmsg", "no ancillary data (msg_controllen is set to 0)"),
+    ("sendmsg", "ancillary data only on AF_UNIX: SCM_RIGHTS is passed, SCM_CREDENTIALS is accepted without checks and not delivered; UDP datagrams over 1472 bytes are EMSGSIZE (no IP fragmentation)"),
+    ("recvmsg", "ancillary data only on AF_UNIX, and only SCM_RIGHTS (SO_PASSCRED is stored but no SCM_CREDENTIALS message is made)"),
     ("bind", "of the local addresses only 0.0.0.0, 127.0.0.1 and the primary address (Linux also takes the rest of 127/8)"),
 ];
 

@@ -2,11 +2,13 @@
 //! buffers, and call the socket file (`net::socket::SocketFile`), which never sees user
 //! memory. See socket(2), ip(7), tcp(7), udp(7).
 //!
-//! What Keel answers where Linux would do more: `AF_INET6`, `AF_UNIX`, `AF_NETLINK` and
-//! `AF_PACKET` sockets are EAFNOSUPPORT (programs fall back to IPv4, busybox `ip` fails and
-//! `ifconfig` works), `SOCK_RAW` is ESOCKTNOSUPPORT (Linux allows it for root), `socketpair`
-//! is EAFNOSUPPORT for `AF_UNIX` (EOPNOTSUPP for `AF_INET`, as Linux); ancillary data
-//! (`msg_control`) is never sent or received.
+//! `AF_UNIX` sockets are `syscall/unix.rs` (each call here hands a unix socket over first).
+//!
+//! What Keel answers where Linux would do more: `AF_INET6`, `AF_NETLINK` and `AF_PACKET`
+//! sockets are EAFNOSUPPORT (programs fall back to IPv4, busybox `ip` fails and `ifconfig`
+//! works), `SOCK_RAW` is ESOCKTNOSUPPORT (Linux allows it for root), `socketpair` of
+//! `AF_INET` is EOPNOTSUPP (as Linux); an `AF_INET` socket never sends or receives ancillary
+//! data (`msg_control`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -19,10 +21,11 @@ use keel_net::SockAddrIn;
 use keel_vfs::consts::{O_NONBLOCK, O_RDWR};
 use keel_vfs::OpenFile;
 
-use super::Caller;
+use super::{unix, Caller};
 use crate::fs::scratch::Scratch;
 use crate::mm::usercopy::{check_range, copy_from_user, copy_to_user, UserPtr};
 use crate::net::socket::SocketFile;
+use crate::net::unix::UnixFile;
 
 /// Bytes moved per step.
 const CHUNK: usize = crate::fs::scratch::SIZE;
@@ -35,6 +38,13 @@ const AF_MAX: i32 = 46;
 
 fn file(c: &Caller, fd: i32) -> KResult<Arc<OpenFile>> {
     c.process().fds().get(fd)
+}
+
+/// The unix socket behind `fd`, if it is one (its calls go to `syscall/unix.rs`).
+fn unix_sock(c: &Caller, fd: i32) -> KResult<Option<unix::Sock>> {
+    let of = file(c, fd)?;
+    let u = UnixFile::of(&of).cloned();
+    Ok(u.map(|u| (of, u)))
 }
 
 /// Runs `f` with the socket behind `fd`: EBADF for a bad fd, ENOTSOCK for another file.
@@ -50,7 +60,7 @@ fn with_sock<R>(
 
 /// Copies an address argument in (Linux's move_addr_to_kernel): EINVAL for a length above
 /// `sockaddr_storage`, EFAULT for a bad pointer.
-fn addr_in(addr: u64, len: u32) -> KResult<Vec<u8>> {
+pub(super) fn addr_in(addr: u64, len: u32) -> KResult<Vec<u8>> {
     if len > SOCKADDR_STORAGE {
         return Err(Errno::EINVAL);
     }
@@ -87,6 +97,9 @@ pub fn sys_socket(c: &Caller, domain: i32, ty: u32, proto: i32) -> KResult<usize
     if ty & !(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 || kind > 10 || kind == 0 {
         return Err(Errno::EINVAL);
     }
+    if domain == AF_UNIX as i32 {
+        return unix::socket(c, ty, proto);
+    }
     if !(0..AF_MAX).contains(&domain) || domain != AF_INET as i32 {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -107,14 +120,22 @@ pub fn sys_socket(c: &Caller, domain: i32, ty: u32, proto: i32) -> KResult<usize
     Ok(fd as usize)
 }
 
-pub fn sys_socketpair(_c: &Caller, domain: i32, _ty: u32, _proto: i32, _sv: u64) -> KResult<usize> {
-    if domain == AF_INET as i32 {
-        return Err(Errno::EOPNOTSUPP);
+pub fn sys_socketpair(c: &Caller, domain: i32, ty: u32, proto: i32, sv: u64) -> KResult<usize> {
+    let kind = ty & SOCK_TYPE_MASK;
+    if ty & !(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 || kind > 10 {
+        return Err(Errno::EINVAL);
     }
-    Err(Errno::EAFNOSUPPORT)
+    match domain {
+        d if d == AF_UNIX as i32 => unix::socketpair(c, ty, proto, sv),
+        d if d == AF_INET as i32 => Err(Errno::EOPNOTSUPP),
+        _ => Err(Errno::EAFNOSUPPORT),
+    }
 }
 
 pub fn sys_bind(c: &Caller, fd: i32, addr: u64, len: u32) -> KResult<usize> {
+    if let Some((_, u)) = unix_sock(c, fd)? {
+        return unix::bind(c, &u, addr, len);
+    }
     with_sock(c, fd, |_, s| {
         let a = SockAddrIn::for_bind(&addr_in(addr, len)?)?;
         s.bind(a)?;
@@ -123,12 +144,18 @@ pub fn sys_bind(c: &Caller, fd: i32, addr: u64, len: u32) -> KResult<usize> {
 }
 
 pub fn sys_listen(c: &Caller, fd: i32, backlog: i32) -> KResult<usize> {
+    if let Some((_, u)) = unix_sock(c, fd)? {
+        return u.listen(backlog).map(|_| 0);
+    }
     with_sock(c, fd, |_, s| s.listen(backlog).map(|_| 0))
 }
 
 pub fn sys_accept4(c: &Caller, fd: i32, addr: u64, lenp: u64, flags: u32) -> KResult<usize> {
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
+    }
+    if let Some((f, u)) = unix_sock(c, fd)? {
+        return unix::accept(c, &f, &u, addr, lenp, flags);
     }
     let (new, peer) = with_sock(c, fd, |f, s| s.accept(f))?;
     let nonblock = if flags & SOCK_NONBLOCK != 0 {
@@ -145,6 +172,9 @@ pub fn sys_accept4(c: &Caller, fd: i32, addr: u64, lenp: u64, flags: u32) -> KRe
 }
 
 pub fn sys_connect(c: &Caller, fd: i32, addr: u64, len: u32) -> KResult<usize> {
+    if let Some((f, u)) = unix_sock(c, fd)? {
+        return unix::connect(c, &f, &u, addr, len);
+    }
     with_sock(c, fd, |f, s| {
         let target = SockAddrIn::for_connect(&addr_in(addr, len)?)?;
         s.connect(f, target)?;
@@ -153,6 +183,9 @@ pub fn sys_connect(c: &Caller, fd: i32, addr: u64, len: u32) -> KResult<usize> {
 }
 
 pub fn sys_getsockname(c: &Caller, fd: i32, addr: u64, lenp: u64) -> KResult<usize> {
+    if let Some((_, u)) = unix_sock(c, fd)? {
+        return unix::write_name(&u.name(), addr, lenp);
+    }
     with_sock(c, fd, |_, s| write_name(s.local_addr()?, addr, lenp))
 }
 
@@ -168,6 +201,9 @@ fn write_name(a: SockAddrIn, addr: u64, lenp: u64) -> KResult<usize> {
 }
 
 pub fn sys_getpeername(c: &Caller, fd: i32, addr: u64, lenp: u64) -> KResult<usize> {
+    if let Some((_, u)) = unix_sock(c, fd)? {
+        return unix::write_name(&u.peer_name()?, addr, lenp);
+    }
     with_sock(c, fd, |_, s| write_name(s.peer_addr()?, addr, lenp))
 }
 
@@ -179,7 +215,7 @@ pub fn sys_setsockopt(
     val: u64,
     len: i32,
 ) -> KResult<usize> {
-    with_sock(c, fd, |_, s| {
+    let bytes = || {
         if len < 0 {
             return Err(Errno::EINVAL);
         }
@@ -187,7 +223,13 @@ pub fn sys_setsockopt(
         if !b.is_empty() {
             copy_from_user(&mut b, val)?;
         }
-        s.setsockopt(level, name, &b)?;
+        Ok(b)
+    };
+    if let Some((_, u)) = unix_sock(c, fd)? {
+        return u.setsockopt(level, name, &bytes()?).map(|_| 0);
+    }
+    with_sock(c, fd, |_, s| {
+        s.setsockopt(level, name, &bytes()?)?;
         Ok(0)
     })
 }
@@ -200,20 +242,33 @@ pub fn sys_getsockopt(
     val: u64,
     lenp: u64,
 ) -> KResult<usize> {
-    with_sock(c, fd, |_, s| {
+    let ulen = || {
         let ulen = UserPtr::<i32>::new(lenp).read()?;
         if ulen < 0 {
             return Err(Errno::EINVAL);
         }
-        let v = s.getsockopt(level, name)?;
-        let n = (ulen as usize).min(v.len());
+        Ok(ulen as usize)
+    };
+    let out = |v: Vec<u8>, ulen: usize| {
+        let n = ulen.min(v.len());
         copy_to_user(val, &v[..n])?;
         UserPtr::<i32>::new(lenp).write(n as i32)?;
         Ok(0)
+    };
+    if let Some((_, u)) = unix_sock(c, fd)? {
+        let l = ulen()?;
+        return out(u.getsockopt(level, name)?, l);
+    }
+    with_sock(c, fd, |_, s| {
+        let l = ulen()?;
+        out(s.getsockopt(level, name)?, l)
     })
 }
 
 pub fn sys_shutdown(c: &Caller, fd: i32, how: i32) -> KResult<usize> {
+    if let Some((_, u)) = unix_sock(c, fd)? {
+        return u.shutdown(how).map(|_| 0);
+    }
     with_sock(c, fd, |_, s| s.shutdown(how).map(|_| 0))
 }
 
@@ -272,6 +327,10 @@ pub fn sys_sendto(
     addr: u64,
     alen: u32,
 ) -> KResult<usize> {
+    if let Some(us) = unix_sock(c, fd)? {
+        let len = len.min(super::fs::MAX_RW_COUNT as usize);
+        return unix::sendto(c, &us, buf, len, flags, addr, alen);
+    }
     with_sock(c, fd, |f, s| {
         let to = if addr != 0 && !s.is_stream() {
             Some(SockAddrIn::for_sendto(&addr_in(addr, alen)?)?)
@@ -330,6 +389,10 @@ pub fn sys_recvfrom(
     addr: u64,
     lenp: u64,
 ) -> KResult<usize> {
+    if let Some(us) = unix_sock(c, fd)? {
+        let len = len.min(super::fs::MAX_RW_COUNT as usize);
+        return unix::recvfrom(c, &us, buf, len, flags, addr, lenp);
+    }
     with_sock(c, fd, |f, s| {
         let (n, full, from) =
             recv_user(f, s, buf, len.min(super::fs::MAX_RW_COUNT as usize), flags)?;
@@ -342,7 +405,7 @@ pub fn sys_recvfrom(
     })
 }
 
-fn read_msghdr(msg: u64) -> KResult<MsgHdr> {
+pub(super) fn read_msghdr(msg: u64) -> KResult<MsgHdr> {
     let mut b = [0u8; core::mem::size_of::<MsgHdr>()];
     copy_from_user(&mut b, msg)?;
     let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
@@ -359,7 +422,7 @@ fn read_msghdr(msg: u64) -> KResult<MsgHdr> {
     })
 }
 
-fn read_iov(m: &MsgHdr) -> KResult<Vec<IoVec>> {
+pub(super) fn read_iov(m: &MsgHdr) -> KResult<Vec<IoVec>> {
     if m.iovlen > IOV_MAX {
         return Err(Errno::EMSGSIZE);
     }
@@ -381,6 +444,9 @@ fn read_iov(m: &MsgHdr) -> KResult<Vec<IoVec>> {
 }
 
 pub fn sys_sendmsg(c: &Caller, fd: i32, msg: u64, flags: u32) -> KResult<usize> {
+    if let Some((f, u)) = unix_sock(c, fd)? {
+        return unix::sendmsg(c, &f, &u, msg, flags);
+    }
     with_sock(c, fd, |f, s| {
         let m = read_msghdr(msg)?;
         let iov = read_iov(&m)?;
@@ -421,6 +487,9 @@ pub fn sys_sendmsg(c: &Caller, fd: i32, msg: u64, flags: u32) -> KResult<usize> 
 }
 
 pub fn sys_recvmsg(c: &Caller, fd: i32, msg: u64, flags: u32) -> KResult<usize> {
+    if let Some((f, u)) = unix_sock(c, fd)? {
+        return unix::recvmsg(c, &f, &u, msg, flags);
+    }
     with_sock(c, fd, |f, s| {
         let m = read_msghdr(msg)?;
         let iov = read_iov(&m)?;
