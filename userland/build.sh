@@ -20,7 +20,7 @@
 #   /usr/lib/keel-tests/nettests       socket conformance over 127.0.0.1 and 10.0.2.15
 #   /usr/lib/keel-tests/netserve       the test servers the host reaches (echo, http) and the
 #                                      in-guest network benchmark
-#   /usr/lib/keel-tests/rust-net       Rust std TcpListener/TcpStream/UdpSocket with threads
+#   /usr/lib/keel-tests/rust-net       Rust std TcpListener/TcpStream/UdpSocket and Unix sockets with threads
 #   /usr/lib/keel-tests/rust-probe     the Rust std probe (x86_64-unknown-linux-musl, static-pie)
 #   /usr/lib/keel-tests/rust-threads   Rust std threads, sync and processes (same target)
 #   /usr/share/keel-tests/...          fixtures (userland/fixtures/mkfixtures.py)

@@ -6,7 +6,8 @@
 //! A TcpListener echo server on a thread per connection, several client threads at once, a
 //! read timeout, nodelay, peer/local addresses, shutdown(Write) seen as end of stream,
 //! connect_timeout to a closed port (refused), a write to a closed peer (BrokenPipe, no
-//! SIGPIPE: std sets MSG_NOSIGNAL), non-blocking accept (WouldBlock), UDP send_to/recv_from.
+//! SIGPIPE: std sets MSG_NOSIGNAL), non-blocking accept (WouldBlock), UDP send_to/recv_from,
+//! and the same for `AF_UNIX` streams and datagrams (`unix.rs`).
 //! Prints `PASS name` / `FAIL name: ...` and `N passed, N failed`; as PID 1 it powers off with
 //! `reboot(2)` unless `keel_pid1_exit=1`. On Linux, start it through
 //! `netserve exec /usr/lib/keel-tests/rust-net`, which brings `lo` up first.
@@ -15,6 +16,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::thread;
 use std::time::{Duration, Instant};
+
+mod unix;
 
 #[derive(Default)]
 struct Report {
@@ -184,6 +187,7 @@ fn main() {
         }
         _ => r.check("udp_bind", false, "two sockets"),
     }
+    unix::run(&mut r);
     finish(r);
 }
 
