@@ -22,7 +22,10 @@
 #      reports as `stty: standard input` (status 0); `stty -a` must print what Linux prints;
 #   6. `vi /tmp/vi.txt` (raw mode, its own screen): `i` (the status line shows `I`), `hello
 #      from vi`, ESC (the status line shows `-`), `:wq` Enter: the file holds the line;
-#   7. `exit`: busybox init starts a new shell (respawn), whose prompt takes
+#   7. `syslogd -O /tmp/syslog.txt` (busybox syslogd binds the AF_UNIX datagram socket
+#      /dev/log) and `logger` (musl's syslog() connects and sends to it): the message is in
+#      the file once;
+#   8. `exit`: busybox init starts a new shell (respawn), whose prompt takes
 #      `echo respawned; poweroff`.
 # Each check prints PASS/FAIL per kernel; Linux must pass all (it referees the checks), Keel
 # too. Logs in $KEEL_BUILD/terminals/logs.
@@ -74,6 +77,8 @@ sends=(
   --send "$(screen 'hello from vi')" '\x1b'
   --send "$(screen '- /tmp/vi.txt')" ':wq\r'
   --send "$prompt" 'echo "vi:$(cat /tmp/vi.txt)"\r'
+  --send "$prompt" 'syslogd -O /tmp/syslog.txt; logger -t keel-unix "hello through /dev/log"; sleep 1\r'
+  --send "$prompt" 'echo "syslog:$(grep -c "keel-unix: hello through /dev/log" /tmp/syslog.txt)"; killall syslogd\r'
   --send "$prompt" 'exit\r'
   --send "$prompt" 'echo respawned; poweroff\r'
 )
@@ -90,6 +95,7 @@ checks=(
   "stty-size-no-size" '^stty: standard input$'
   "stty-size-status-0" '^stty-rc=0$'
   "vi-raw-mode-writes-file" '^vi:hello from vi$'
+  "syslogd-logger-dev-log" '^syslog:1$'
   "exit-new-shell" '^respawned$'
 )
 
