@@ -1,7 +1,8 @@
 /* t_unix.c: AF_UNIX sockets (address independent): socketpair of each type, stream and
  * datagram semantics, names in the filesystem and in the abstract namespace, autobind,
- * listen/accept, credentials and options, descriptors passed with SCM_RIGHTS, readiness, and
- * blocked calls woken from another process. Every expectation is what Linux answers. */
+ * listen/accept, credentials and options, descriptors passed with SCM_RIGHTS, SO_PASSCRED and
+ * SCM_CREDENTIALS, readiness, and blocked calls woken from another process. Every expectation
+ * is what Linux answers. */
 
 #include <stddef.h>
 #include <sys/un.h>
@@ -850,11 +851,140 @@ static void u_blocking(void)
 	close(l);
 }
 
+/* One recvmsg of a single byte with room for credentials and four descriptors. */
+static long u_recv_ctl(int s, struct msghdr *m, void *ctl, size_t ctllen, char *byte)
+{
+	static struct iovec iov;
+	iov.iov_base = byte;
+	iov.iov_len = 1;
+	memset(m, 0, sizeof *m);
+	m->msg_iov = &iov;
+	m->msg_iovlen = 1;
+	m->msg_control = ctl;
+	m->msg_controllen = ctllen;
+	return R(recvmsg(s, m, 0));
+}
+
+static long u_send_cred(int s, pid_t pid, uid_t uid, gid_t gid)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+	} u;
+	struct ucred cr = { pid, uid, gid };
+	struct iovec iov = { "C", 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			    .msg_controllen = sizeof u.b };
+	memset(&u, 0, sizeof u);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_CREDENTIALS;
+	c->cmsg_len = CMSG_LEN(sizeof cr);
+	memcpy(CMSG_DATA(c), &cr, sizeof cr);
+	return R(sendmsg(s, &m, MSG_NOSIGNAL));
+}
+
+/* SO_PASSCRED: every message received reports its sender as SCM_CREDENTIALS. */
+static void u_passcred(void)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(4 * sizeof(int))];
+	} u;
+	struct msghdr m;
+	struct ucred cr;
+	char byte, buf[8];
+	int sv[2], one = 1, v = -1;
+	socklen_t vl = sizeof v;
+	if (u_pair(SOCK_DGRAM | SOCK_CLOEXEC, sv) < 0)
+		return;
+	send(sv[0], "a", 1, 0);
+	kt_expect_eq("unix_passcred_off_recvmsg", u_recv_ctl(sv[1], &m, u.b, sizeof u.b, &byte), 1);
+	kt_expect_eq("unix_passcred_off_no_control", (long)m.msg_controllen, 0);
+	kt_expect_ok("unix_so_passcred_set", R(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one)));
+	getsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &v, &vl);
+	kt_expect_eq("unix_so_passcred_get_1", v, 1);
+	send(sv[0], "b", 1, 0);
+	kt_expect_eq("unix_passcred_recvmsg", u_recv_ctl(sv[1], &m, u.b, sizeof u.b, &byte), 1);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	memset(&cr, 0xff, sizeof cr);
+	if (c && c->cmsg_type == SCM_CREDENTIALS)
+		memcpy(&cr, CMSG_DATA(c), sizeof cr);
+	kt_expect_true("unix_passcred_scm_credentials_is_sender",
+		       c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+			       c->cmsg_len == CMSG_LEN(sizeof cr) && cr.pid == getpid() &&
+			       cr.uid == getuid() && cr.gid == getgid(),
+		       "SCM_CREDENTIALS with this process's pid, uid and gid");
+	kt_expect_eq("unix_passcred_controllen_one_cmsg_space", (long)m.msg_controllen,
+		     (long)CMSG_SPACE(sizeof cr));
+	send(sv[0], "c", 1, 0);
+	u_recv_ctl(sv[1], &m, NULL, 0, &byte);
+	kt_expect_true("unix_passcred_no_control_buffer_msg_ctrunc", m.msg_flags & MSG_CTRUNC, "MSG_CTRUNC");
+
+	/* Credentials first, then the descriptors. */
+	u_send_fds(sv[0], &sv[0], 1);
+	u_recv_ctl(sv[1], &m, u.b, sizeof u.b, &byte);
+	c = CMSG_FIRSTHDR(&m);
+	struct cmsghdr *c2 = c ? CMSG_NXTHDR(&m, c) : NULL;
+	kt_expect_true("unix_passcred_with_rights_credentials_then_rights",
+		       c && c->cmsg_type == SCM_CREDENTIALS && c2 && c2->cmsg_type == SCM_RIGHTS,
+		       "SCM_CREDENTIALS, then SCM_RIGHTS");
+	if (c2 && c2->cmsg_type == SCM_RIGHTS) {
+		int fd;
+		memcpy(&fd, CMSG_DATA(c2), sizeof fd);
+		close(fd);
+	}
+
+	/* An explicit SCM_CREDENTIALS with the sender's own ids arrives as given; a process
+	 * that is not root may not claim another pid. */
+	kt_expect_eq("unix_scm_credentials_own_ids_sendmsg", u_send_cred(sv[0], getpid(), getuid(), getgid()), 1);
+	u_recv_ctl(sv[1], &m, u.b, sizeof u.b, &byte);
+	c = CMSG_FIRSTHDR(&m);
+	kt_expect_true("unix_scm_credentials_own_ids_delivered",
+		       c && c->cmsg_type == SCM_CREDENTIALS && memcmp(CMSG_DATA(c), &(struct ucred){ getpid(), getuid(), getgid() }, sizeof cr) == 0,
+		       "the ids sent");
+	pid_t p = fork();
+	if (p == 0) {
+		alarm(20);
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		_exit(u_send_cred(sv[0], 1, 65534, 65534) == -EPERM ? 0 : 1);
+	}
+	expect_child_ok("unix_scm_credentials_other_pid_unprivileged_eperm", p);
+
+	/* The sender autobinds when it has SO_PASSCRED itself. */
+	struct sockaddr_un a;
+	socklen_t al = sizeof a;
+	setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+	send(sv[0], "d", 1, 0);
+	getsockname(sv[0], SA(&a), &al);
+	kt_expect_eq("unix_passcred_sender_autobinds_on_send", (long)al, 8);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* A stream with SO_PASSCRED does not glue bytes of different senders. */
+	if (u_pair(SOCK_STREAM | SOCK_CLOEXEC, sv) < 0)
+		return;
+	setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+	p = fork();
+	if (p == 0)
+		_exit(write(sv[0], "x", 1) == 1 ? 0 : 1);
+	expect_child_ok("unix_passcred_stream_child_writes", p);
+	write(sv[0], "y", 1);
+	long r1 = R(recv(sv[1], buf, sizeof buf, 0));
+	char b1 = buf[0];
+	long r2 = R(recv(sv[1], buf, sizeof buf, 0));
+	kt_expect_true("unix_passcred_stream_senders_not_glued", r1 == 1 && b1 == 'x' && r2 == 1 && buf[0] == 'y',
+		       "x alone, then y");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void t_unix(void)
 {
 	static void (*const sections[])(void) = {
 		u_socketpair, u_stream, u_datagrams, u_named, u_abstract_names, u_dgram_names,
-		u_listen, u_creds, u_rights, u_readiness, u_blocking,
+		u_listen, u_creds, u_rights, u_passcred, u_readiness, u_blocking,
 	};
 	/* SIGALRM without SA_RESTART bounds every section: a call that blocks for a wakeup
 	 * that never comes ends in EINTR, a FAIL rather than a hung suite. Children inherit

@@ -56,8 +56,8 @@ pub const PARTIAL: &[(&str, &str)] = &[
     ("socket", "AF_INET and AF_UNIX (AF_INET6, AF_NETLINK are EAFNOSUPPORT); SOCK_RAW is ESOCKTNOSUPPORT; a unix socket whose own descriptor is in flight in its own queue is never freed (no garbage collector)"),
     ("socketpair", "AF_UNIX only, as Linux (AF_INET is EOPNOTSUPP)"),
     ("setsockopt", "IP_TOS, SO_BROADCAST, SO_OOBINLINE, SO_REUSEPORT, TCP_CORK, TCP_KEEPINTVL/KEEPCNT, TCP_MAXSEG and TCP_FASTOPEN are stored and reported but change nothing"),
-    ("sendmsg", "ancillary data only on AF_UNIX: SCM_RIGHTS is passed, SCM_CREDENTIALS is accepted without checks and not delivered; UDP datagrams over 1472 bytes are EMSGSIZE (no IP fragmentation)"),
-    ("recvmsg", "ancillary data only on AF_UNIX, and only SCM_RIGHTS (SO_PASSCRED is stored but no SCM_CREDENTIALS message is made)"),
+    ("sendmsg", "ancillary data (SCM_RIGHTS, SCM_CREDENTIALS) only on AF_UNIX; UDP datagrams over 1472 bytes are EMSGSIZE (no IP fragmentation)"),
+    ("recvmsg", "ancillary data only on AF_UNIX (SCM_RIGHTS, and SCM_CREDENTIALS under SO_PASSCRED)"),
     ("bind", "of the local addresses only 0.0.0.0, 127.0.0.1 and the primary address (Linux also takes the rest of 127/8)"),
 ];
 

@@ -10,7 +10,7 @@ use keel_abi::fcntl::AT_FDCWD;
 use keel_abi::uio::IoVec;
 use keel_abi::{Errno, KResult};
 use keel_net::consts::*;
-use keel_net::unix::{self as un, Cmsg, UnixAddr, SCM_RIGHTS};
+use keel_net::unix::{self as un, Cmsg, UnixAddr, SCM_CREDENTIALS, SCM_RIGHTS};
 use keel_vfs::consts::{O_NONBLOCK, O_RDWR};
 use keel_vfs::OpenFile;
 
@@ -18,7 +18,7 @@ use super::fs::{with_ctx, MAX_RW_COUNT};
 use super::net::{addr_in, read_iov, read_msghdr};
 use super::Caller;
 use crate::mm::usercopy::{check_range, copy_from_user, copy_to_user, UserPtr};
-use crate::net::unix::{names, Kind, UnixFile, UnixSocket};
+use crate::net::unix::{names, Kind, Ucred, UnixFile, UnixSocket};
 
 /// The most one receive copies in a step (a stream's MSG_WAITALL goes on in further steps).
 const RECV_STEP: usize = 256 * 1024;
@@ -103,6 +103,9 @@ pub fn connect(
     len: u32,
 ) -> KResult<usize> {
     let bytes = addr_in(addr, len)?;
+    if s.passcred() {
+        names::autobind(s)?;
+    }
     if s.kind() == Kind::Dgram {
         // AF_UNSPEC dissolves a datagram socket's association.
         if bytes.len() >= 2 && u16::from_ne_bytes([bytes[0], bytes[1]]) == AF_UNSPEC {
@@ -153,11 +156,14 @@ pub fn write_name(a: &UnixAddr, addr: u64, lenp: u64) -> KResult<usize> {
     Ok(0)
 }
 
-/// The open files an `SCM_RIGHTS` control buffer names: EINVAL for a malformed buffer,
-/// EBADF for a descriptor that is not open.
-fn rights_in(c: &Caller, control: u64, len: u64) -> KResult<Vec<Arc<OpenFile>>> {
+/// What a `sendmsg` control buffer carries: the open files `SCM_RIGHTS` names (EBADF for
+/// a descriptor that is not open) and the credentials to send: the caller's, or those an
+/// `SCM_CREDENTIALS` message claims, which must be the caller's own unless it is root
+/// (EPERM, Linux's `scm_check_creds`). EINVAL for a malformed buffer.
+fn control_in(c: &Caller, control: u64, len: u64) -> KResult<(Vec<Arc<OpenFile>>, Ucred)> {
+    let mut cred = Ucred::current();
     if control == 0 || len == 0 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), cred));
     }
     if len > OPTMEM_MAX {
         return Err(Errno::ENOBUFS);
@@ -166,14 +172,29 @@ fn rights_in(c: &Caller, control: u64, len: u64) -> KResult<Vec<Arc<OpenFile>>> 
     copy_from_user(&mut buf, control)?;
     let mut files = Vec::new();
     for m in un::parse_cmsgs(&buf)? {
-        if let Cmsg::Rights(fds) = m {
-            for fd in fds {
-                files.push(c.process().fds().get(fd)?);
+        match m {
+            Cmsg::Rights(fds) => {
+                for fd in fds {
+                    files.push(c.process().fds().get(fd)?);
+                }
+            }
+            Cmsg::Credentials([pid, uid, gid]) => {
+                let p = c.process();
+                let cr = p.cred.lock();
+                let root = cr.euid == 0;
+                // Root stands for CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID.
+                let ok = root
+                    || (pid == p.pid
+                        && [cr.uid, cr.euid, cr.suid].contains(&uid)
+                        && [cr.gid, cr.egid, cr.sgid].contains(&gid));
+                if !ok {
+                    return Err(Errno::EPERM);
+                }
+                cred = Ucred { pid, uid, gid };
             }
         }
-        // SCM_CREDENTIALS: accepted; receivers are not told (see the PARTIAL table).
     }
-    Ok(files)
+    Ok((files, cred))
 }
 
 /// Sends the bytes of `iov` (one datagram, or a stream in steps) with `rights`.
@@ -183,11 +204,15 @@ fn send(
     s: &Arc<UnixSocket>,
     iov: &[IoVec],
     to: Option<Vec<u8>>,
-    rights: Vec<Arc<OpenFile>>,
+    (rights, cred): (Vec<Arc<OpenFile>>, Ucred),
     flags: u32,
 ) -> KResult<usize> {
     if flags & MSG_OOB != 0 {
         return Err(Errno::EOPNOTSUPP);
+    }
+    if s.passcred() {
+        // A receiver must be able to tell who sent (Linux autobinds the sender).
+        names::autobind(s)?;
     }
     let nonblock = f.flags() & O_NONBLOCK != 0 || flags & MSG_DONTWAIT != 0;
     let total: u64 = iov.iter().map(|v| v.iov_len).sum::<u64>().min(MAX_RW_COUNT);
@@ -205,7 +230,7 @@ fn send(
             data.resize(start + v.iov_len as usize, 0);
             copy_from_user(&mut data[start..], v.iov_base)?;
         }
-        return s.send_datagram(data, rights, target, nonblock);
+        return s.send_datagram(data, rights, cred, target, nonblock);
     }
     if to.is_some() {
         return Err(if s.peer_name().is_ok() {
@@ -229,7 +254,7 @@ fn send(
                 result = Err(e);
                 break 'pieces;
             }
-            match s.send_stream(k, rights.take().unwrap_or_default(), nonblock) {
+            match s.send_stream(k, rights.take().unwrap_or_default(), cred, nonblock) {
                 Ok(n) => {
                     sent += n;
                     off += n;
@@ -243,7 +268,7 @@ fn send(
     }
     if total == 0 {
         // Nothing to send still reports ENOTCONN and EPIPE.
-        result = s.send_stream(&[], Vec::new(), true).map(|_| ());
+        result = s.send_stream(&[], Vec::new(), cred, true).map(|_| ());
     }
     match result {
         Err(e) if sent == 0 => {
@@ -280,7 +305,7 @@ pub fn sendto(
         iov_base: buf,
         iov_len: len as u64,
     }];
-    send(c, f, s, &iov, to, Vec::new(), flags)
+    send(c, f, s, &iov, to, (Vec::new(), Ucred::current()), flags)
 }
 
 pub fn sendmsg(
@@ -297,8 +322,8 @@ pub fn sendmsg(
     } else {
         None
     };
-    let rights = rights_in(c, m.control, m.controllen)?;
-    send(c, f, s, &iov, to, rights, flags)
+    let control = control_in(c, m.control, m.controllen)?;
+    send(c, f, s, &iov, to, control, flags)
 }
 
 /// What a receive returns to the system call: the value, the sender, the control bytes
@@ -356,7 +381,19 @@ fn recv(
     if first.full > first.n && !stream {
         out_flags |= MSG_TRUNC;
     }
-    let control = rights_out(c, rights, controllen, flags, &mut out_flags);
+    let mut control = Vec::new();
+    if let Some(cr) = first.cred {
+        let mut b = Vec::with_capacity(un::UCRED_LEN);
+        for v in [cr.pid, cr.uid, cr.gid] {
+            b.extend_from_slice(&v.to_ne_bytes());
+        }
+        let (put, cut) = un::put_cmsg(&mut control, controllen, SCM_CREDENTIALS, &b);
+        if !put || cut {
+            out_flags |= MSG_CTRUNC;
+        }
+    }
+    let room = controllen - control.len();
+    rights_out(c, rights, room, flags, &mut out_flags, &mut control);
     let ret = if flags & MSG_TRUNC != 0 && !stream {
         first.full
     } else {
@@ -392,17 +429,18 @@ fn scatter(iov: &[IoVec], skip: usize, data: &[u8]) -> KResult<usize> {
 }
 
 /// Installs received descriptors that fit in `controllen` bytes of control buffer and
-/// builds the `SCM_RIGHTS` message; the rest are closed and `MSG_CTRUNC` is set.
+/// appends the `SCM_RIGHTS` message to `control`; the rest are closed and `MSG_CTRUNC` is
+/// set.
 fn rights_out(
     c: &Caller,
     rights: Vec<Arc<OpenFile>>,
     controllen: usize,
     flags: u32,
     out_flags: &mut u32,
-) -> Vec<u8> {
-    let mut control = Vec::new();
+    control: &mut Vec<u8>,
+) {
     if rights.is_empty() {
-        return control;
+        return;
     }
     let count = rights.len();
     let fit = un::rights_that_fit(controllen).min(count);
@@ -418,12 +456,11 @@ fn rights_out(
         *out_flags |= MSG_CTRUNC;
     }
     if !fds.is_empty() {
-        let (_, cut) = un::put_cmsg(&mut control, controllen, SCM_RIGHTS, &fds);
+        let (_, cut) = un::put_cmsg(control, controllen, SCM_RIGHTS, &fds);
         if cut {
             *out_flags |= MSG_CTRUNC;
         }
     }
-    control
 }
 
 pub fn recvfrom(

@@ -26,6 +26,20 @@ pub struct Received {
     pub from: UnixAddr,
     /// Descriptors that came with the bytes.
     pub rights: Vec<Arc<OpenFile>>,
+    /// The sender's credentials, when the socket has `SO_PASSCRED` on.
+    pub cred: Option<Ucred>,
+}
+
+impl Received {
+    fn nothing() -> Received {
+        Received {
+            n: 0,
+            full: 0,
+            from: UnixAddr::Unnamed,
+            rights: Vec::new(),
+            cred: None,
+        }
+    }
 }
 
 /// Retries `op` until it stops saying EAGAIN, sleeping between tries until one of `watch`
@@ -197,6 +211,7 @@ impl UnixSocket {
         self: &Arc<Self>,
         data: &[u8],
         rights: Vec<Arc<OpenFile>>,
+        cred: Ucred,
         nonblock: bool,
     ) -> KResult<usize> {
         let (_, sndtimeo) = self.timeouts();
@@ -221,7 +236,7 @@ impl UnixSocket {
             if data.is_empty() {
                 return Ok(0);
             }
-            let msg = self.charge(data.to_vec(), name, rights.take().unwrap_or_default());
+            let msg = self.charge(data.to_vec(), name, rights.take().unwrap_or_default(), cred);
             let refused = {
                 let mut pi = peer.inner.lock();
                 if pi.dead || pi.shutdown & RCV_SHUTDOWN != 0 {
@@ -241,7 +256,13 @@ impl UnixSocket {
     }
 
     /// A message from this socket, its bytes charged to it until read.
-    fn charge(&self, data: Vec<u8>, from: UnixAddr, rights: Vec<Arc<OpenFile>>) -> Msg {
+    fn charge(
+        &self,
+        data: Vec<u8>,
+        from: UnixAddr,
+        rights: Vec<Arc<OpenFile>>,
+        cred: Ucred,
+    ) -> Msg {
         let n = data.len();
         self.shared.wmem.fetch_add(n, Ordering::AcqRel);
         Msg {
@@ -249,6 +270,7 @@ impl UnixSocket {
             off: 0,
             from,
             rights,
+            cred,
             charge: self.shared.clone(),
             charged: n,
         }
@@ -262,6 +284,7 @@ impl UnixSocket {
         self: &Arc<Self>,
         data: Vec<u8>,
         rights: Vec<Arc<OpenFile>>,
+        cred: Ucred,
         to: Option<Arc<UnixSocket>>,
         nonblock: bool,
     ) -> KResult<usize> {
@@ -319,7 +342,8 @@ impl UnixSocket {
                 return Err(Errno::EAGAIN);
             }
             let (data, rights) = payload.take().unwrap_or_default();
-            oi.rx.push_back(self.charge(data, name.clone(), rights));
+            oi.rx
+                .push_back(self.charge(data, name.clone(), rights, cred));
             drop(oi);
             other.notify(POLLIN);
             Ok(len)
@@ -360,12 +384,7 @@ impl UnixSocket {
                 let eof = i.shutdown & RCV_SHUTDOWN != 0
                     && (self.kind == Kind::SeqPacket || flags & MSG_DONTWAIT == 0);
                 return if eof {
-                    Ok(Received {
-                        n: 0,
-                        full: 0,
-                        from: UnixAddr::Unnamed,
-                        rights: Vec::new(),
-                    })
+                    Ok(Received::nothing())
                 } else {
                     Err(Errno::EAGAIN)
                 };
@@ -377,6 +396,7 @@ impl UnixSocket {
                 full: m.data.len(),
                 from: m.from.clone(),
                 rights: Vec::new(),
+                cred: i.passcred.then_some(m.cred),
             };
             if peek {
                 got.rights = m.rights.clone();
@@ -409,12 +429,7 @@ impl UnixSocket {
         };
         let (rcvtimeo, _) = self.timeouts();
         let deadline = rcvtimeo.map(|t| crate::time::monotonic_ns().saturating_add(t));
-        let mut out = Received {
-            n: 0,
-            full: 0,
-            from: UnixAddr::Unnamed,
-            rights: Vec::new(),
-        };
+        let mut out = Received::nothing();
         loop {
             let nudge = Nudge::new();
             let _sub = (!nonblock).then(|| Subscription::new(&self.shared.ready, nudge.clone()));
@@ -425,10 +440,11 @@ impl UnixSocket {
                 if i.state != State::Connected {
                     return Err(Errno::EINVAL);
                 }
+                let passcred = i.passcred;
                 let stop = if peek {
-                    Self::peek_bytes(&i, buf, &mut out)
+                    Self::peek_bytes(&i, buf, &mut out, passcred)
                 } else {
-                    Self::take_bytes(&mut i, buf, &mut out, &mut consumed, &mut charged)
+                    Self::take_bytes(&mut i, buf, &mut out, passcred, &mut consumed, &mut charged)
                 };
                 if stop || out.n >= target {
                     Ok(true)
@@ -464,12 +480,31 @@ impl UnixSocket {
         }
     }
 
+    /// Whether `m` may join what `out` holds: with `SO_PASSCRED`, bytes from different
+    /// senders are not glued together (Linux's `unix_skb_scm_eq`). Records the sender of the
+    /// first message.
+    fn joins(out: &mut Received, m: &Msg, passcred: bool) -> bool {
+        if !passcred {
+            return true;
+        }
+        match out.cred {
+            Some(c) => c == m.cred,
+            None => {
+                out.cred = Some(m.cred);
+                true
+            }
+        }
+    }
+
     /// Copies queued stream bytes into `buf[out.n..]` without taking them. Returns true
-    /// when a message with descriptors ended the copy.
-    fn peek_bytes(i: &Inner, buf: &mut [u8], out: &mut Received) -> bool {
+    /// when a message with descriptors or from another sender ended the copy.
+    fn peek_bytes(i: &Inner, buf: &mut [u8], out: &mut Received, passcred: bool) -> bool {
         for m in i.rx.iter() {
             if out.n == buf.len() {
                 break;
+            }
+            if !Self::joins(out, m, passcred) {
+                return true;
             }
             let avail = &m.data[m.off..];
             let k = avail.len().min(buf.len() - out.n);
@@ -493,6 +528,7 @@ impl UnixSocket {
         i: &mut Inner,
         buf: &mut [u8],
         out: &mut Received,
+        passcred: bool,
         consumed: &mut Vec<Msg>,
         charged: &mut Vec<Arc<Shared>>,
     ) -> bool {
@@ -500,6 +536,9 @@ impl UnixSocket {
             let Some(m) = i.rx.front_mut() else {
                 break;
             };
+            if !Self::joins(out, m, passcred) {
+                return true;
+            }
             let k = (m.data.len() - m.off).min(buf.len() - out.n);
             buf[out.n..out.n + k].copy_from_slice(&m.data[m.off..m.off + k]);
             if out.n == 0 {

@@ -95,7 +95,7 @@ pub struct Ucred {
 }
 
 impl Ucred {
-    /// The calling process's (tgid, euid, egid), as Linux's `init_peercred`.
+    /// The calling process's (tgid, euid, egid), as Linux's `init_peercred` and `scm_send`.
     pub fn current() -> Ucred {
         let t = crate::sched::current();
         match t.user() {
@@ -152,6 +152,8 @@ struct Msg {
     from: UnixAddr,
     /// Descriptors carried (`SCM_RIGHTS`).
     rights: Vec<Arc<OpenFile>>,
+    /// Who sent it (`SCM_CREDENTIALS`, for a receiver with `SO_PASSCRED`).
+    cred: Ucred,
     /// The sender, charged `charged` bytes until they are read or dropped.
     charge: Arc<Shared>,
     charged: usize,
@@ -256,6 +258,11 @@ impl UnixSocket {
 
     pub fn kind(&self) -> Kind {
         self.kind
+    }
+
+    /// Whether `SO_PASSCRED` is on: every message received reports its sender.
+    pub fn passcred(&self) -> bool {
+        self.inner.lock().passcred
     }
 
     fn notify(&self, events: u16) {
@@ -521,8 +528,10 @@ impl FileOps for UnixFile {
 
     fn write(&self, _pos: &mut u64, buf: &[u8], _flags: u32) -> KResult<usize> {
         let r = match self.0.kind {
-            Kind::Stream => self.0.send_stream(buf, Vec::new(), true),
-            _ => self.0.send_datagram(buf.to_vec(), Vec::new(), None, true),
+            Kind::Stream => self.0.send_stream(buf, Vec::new(), Ucred::current(), true),
+            _ => self
+                .0
+                .send_datagram(buf.to_vec(), Vec::new(), Ucred::current(), None, true),
         };
         if r == Err(Errno::EPIPE) && self.0.kind == Kind::Stream {
             crate::proc::signal::send_sigpipe();
