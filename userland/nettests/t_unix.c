@@ -849,6 +849,26 @@ static void u_blocking(void)
 	if (s >= 0)
 		close(s);
 	close(l);
+
+	/* shutdown(SHUT_RD) on a listener from another process ends a blocked accept, and
+	 * later connections are refused. */
+	al = u_abstract(&a, "keel-unix-shut");
+	l = u_listener(&a, "keel-unix-shut");
+	p = fork();
+	if (p == 0) {
+		alarm(20);
+		msleep(100);
+		_exit(shutdown(l, SHUT_RD) == 0 ? 0 : 1);
+	}
+	alarm(10);
+	s = R(accept(l, NULL, NULL));
+	alarm(20);
+	kt_expect_err("unix_blocked_accept_ended_by_shutdown_einval", s, EINVAL);
+	expect_child_ok("unix_listener_shutdown_rd", p);
+	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	kt_expect_err("unix_connect_shut_listener_econnrefused", R(connect(c, SA(&a), al)), ECONNREFUSED);
+	close(c);
+	close(l);
 }
 
 /* One recvmsg of a single byte with room for credentials and four descriptors. */

@@ -83,6 +83,12 @@ pub struct SocketFile {
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
+/// A new inode number on sockfs, shared by every socket family so `fstat` tells sockets
+/// apart.
+pub fn next_ino() -> u64 {
+    NEXT_INO.fetch_add(1, Ordering::Relaxed)
+}
+
 fn new_shared() -> (Arc<Shared>, Waker) {
     let shared = Arc::new(Shared {
         ready: Readiness::new(),
@@ -135,7 +141,7 @@ impl SocketFile {
             id,
             stream,
             shared,
-            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            ino: next_ino(),
         }))
     }
 
@@ -197,7 +203,7 @@ impl SocketFile {
             id: new_id,
             stream: true,
             shared,
-            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            ino: next_ino(),
         });
         Ok((file, peer))
     }

@@ -196,7 +196,13 @@ impl UnixSocket {
             if i.state != State::Listening {
                 return Err(Errno::EINVAL);
             }
-            i.backlog.pop_front().ok_or(Errno::EAGAIN)
+            match i.backlog.pop_front() {
+                Some(s) => Ok(s),
+                // shutdown(SHUT_RD) on a listener ends its accepts (Linux's
+                // skb_recv_datagram returns nothing without an error).
+                None if i.shutdown & RCV_SHUTDOWN != 0 => Err(Errno::EINVAL),
+                None => Err(Errno::EAGAIN),
+            }
         })?;
         // A connect waiting for room in the backlog may go on.
         self.notify(POLLOUT);

@@ -28,7 +28,7 @@ pub mod names;
 use alloc::collections::VecDeque;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use keel_abi::{Errno, KResult};
 use keel_net::consts::*;
@@ -210,14 +210,12 @@ pub struct UnixSocket {
     inner: SpinLock<Inner>,
 }
 
-static NEXT_INO: AtomicU64 = AtomicU64::new(1);
-
 impl UnixSocket {
     /// A new unconnected socket.
     pub fn new(kind: Kind) -> Arc<UnixSocket> {
         Arc::new(UnixSocket {
             kind,
-            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            ino: super::socket::next_ino(),
             shared: Arc::new(Shared {
                 ready: Readiness::new(),
                 wmem: AtomicUsize::new(0),
