@@ -14,6 +14,8 @@
 #   http       curl GET / (the exact bytes), 404, HEAD, a directory listing, the 10 MiB file;
 #              ab -n 2000 -c 16 with zero failed requests
 #   programs   hello world in C and in Rust (examples/, built against the sysroot) over ssh
+#   agent      ssh -A: dropbear's agent socket (AF_UNIX) lets the guest's dbclient log in
+#              with the host agent's key
 #   respawn    killed, dropbear and mini_httpd come back (busybox init's respawn)
 #   password   the image rebuilt with --root-password: root logs in with that password
 #              (OpenSSH through SSH_ASKPASS), a wrong one is refused
@@ -188,6 +190,23 @@ out=$(g hello-c) || out="(failed)"
 [ "$out" = "hello from C on keel x86_64" ] && ok hello-c-over-ssh || bad hello-c-over-ssh "printed '$out'"
 out=$(g hello-rust) || out="(failed)"
 [ "$out" = "hello from Rust on keel, 1+4+9 = 14" ] && ok hello-rust-over-ssh || bad hello-rust-over-ssh "printed '$out'"
+
+# ---- agent forwarding: dropbear's AF_UNIX agent socket, used by dbclient in the guest -------
+# ssh -A with the test key in a host ssh-agent: dropbear listens on a unix socket named in
+# $SSH_AUTH_SOCK; the guest's own dbclient logs into the guest's dropbear with that key,
+# each agent request travelling over the unix socket and back through the ssh channel.
+agent=$(
+  eval "$(ssh-agent -s)" > /dev/null
+  ssh-add -q "$build/client_key" 2> /dev/null
+  timeout 120 ssh "${sshopt[@]}" -A -p "$sp" "$user@127.0.0.1" \
+    'test -S "$SSH_AUTH_SOCK" && echo agent-socket; dbclient -y -y -p 22 "$(id -un)@127.0.0.1" echo via-forwarded-agent' 2>&1
+  ssh-agent -k > /dev/null
+) || true
+if grep -qx agent-socket <<< "$agent" && grep -qx via-forwarded-agent <<< "$agent"; then
+  ok agent-forwarding-dbclient
+else
+  bad agent-forwarding-dbclient "got '$(tr '\n' '|' <<< "$agent" | head -c 400)'"
+fi
 
 # ---- respawn -------------------------------------------------------------------------------
 old=$(g 'cat /run/dropbear.pid; kill $(cat /run/dropbear.pid)') || old=""
