@@ -9,7 +9,8 @@
 #   pty        tests/product/interactive.py: ssh -tt on a host pty: prompt, `tty` is
 #              /dev/pts/N, a window change reaches `stty size`, ^C ends `sleep 100`, exit
 #   sessions   5 concurrent, then 100 sequential sessions; afterwards the guest's processes,
-#              open files, sockets and free memory are back at their start
+#              open files, sockets and free memory are back at their start; dropbear's
+#              logins are in /var/log/messages (busybox syslogd on the AF_UNIX /dev/log)
 #   scp        scp -O of a 10 MiB random file up and down, byte-identical
 #   http       curl GET / (the exact bytes), 404, HEAD, a directory listing, the 10 MiB file;
 #              ab -n 2000 -c 16 with zero failed requests
@@ -119,6 +120,10 @@ for i in 1 2 3 4 5; do
 done
 n=0; for p in "${pids[@]}"; do wait "$p" && n=$((n + 1)); done
 [ $n = 5 ] && ok sessions-5-concurrent || bad sessions-5-concurrent "$n of 5 succeeded"
+# dropbear logs every login through syslog() to busybox syslogd on /dev/log (AF_UNIX).
+logged=$(g 'grep -c "auth succeeded for .'"$user"'" /var/log/messages') || logged=0
+[ "${logged:-0}" -ge 5 ] && ok syslog-has-dropbear-logins ||
+  bad syslog-has-dropbear-logins "/var/log/messages has $logged of dropbear's login lines"
 n=0; t=$(date +%s.%N)
 for i in $(seq 100); do out=$(g "echo seq-$i" 2> /dev/null) && [ "$out" = "seq-$i" ] && n=$((n + 1)); done
 per=$(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", (b - a) / 100 }')
