@@ -55,6 +55,12 @@ static void t_fs_read(void)
 	kt_expect_eq("fs.readv-count", r, n);
 	kt_expect_true("fs.readv-scatters", memcmp(a, "Hello", 5) == 0 &&
 			       memcmp(b, HELLO_CONTENT + 5, n - 5) == 0, "'Hello' then the rest");
+	/* A piece reaching past user space fails the whole call before anything is read
+	 * (import_iovec's access_ok), even when the pieces before it are good. */
+	struct iovec past[2] = { { a, 5 }, { (void *)0x7ffffffff000UL, 0x2000 } };
+	kt_sys3(SYS_lseek, fd, 0, SEEK_SET);
+	kt_expect_err("fs.readv-piece-past-user-space-EFAULT", kt_sys3(SYS_readv, fd, past, 2), EFAULT);
+	kt_expect_eq("fs.readv-EFAULT-reads-nothing", kt_sys3(SYS_lseek, fd, 0, SEEK_CUR), 0);
 	kt_expect_err("fs.write-to-readonly-EBADF", kt_sys3(SYS_write, fd, "x", 1), EBADF);
 
 	struct stat st, st2;

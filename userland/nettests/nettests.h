@@ -9,6 +9,7 @@
 #include "../common/kt.h"
 #include "../common/netup.h"
 
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>

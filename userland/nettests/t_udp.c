@@ -67,6 +67,11 @@ static void t_udp(void)
 			       src.sin_port == me.sin_port,
 		       "\"gat\" \"her\", MSG_TRUNC, the sender's address");
 	close(r2);
+	/* Pieces whose lengths add up past 2^64 reach beyond user space: EFAULT from Linux's
+	 * import_iovec before anything is sent (and no overflowed total). */
+	struct iovec huge[3] = { { p1, (size_t)SSIZE_MAX }, { p1, (size_t)SSIZE_MAX }, { p1, 3 } };
+	struct msghdr hm = { .msg_iov = huge, .msg_iovlen = 3 };
+	kt_expect_err(N("udp_sendmsg_iov_lengths_overflowing_efault"), R(sendmsg(c, &hm, 0)), EFAULT);
 	struct sockaddr un = { .sa_family = AF_UNSPEC };
 	kt_expect_ok(N("udp_connect_af_unspec_disconnects"), R(connect(c, &un, sizeof un)));
 	kt_expect_err(N("udp_disconnected_getpeername_enotconn"),

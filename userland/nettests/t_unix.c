@@ -291,6 +291,10 @@ static void u_datagrams(void)
 		snprintf(name, sizeof name, "unix_%s_recv_msg_trunc_returns_full_length", t);
 		kt_expect_eq(name, R(recv(sv[1], buf, 4, MSG_TRUNC)), 10);
 
+		struct iovec huge[3] = { { buf, (size_t)SSIZE_MAX }, { buf, (size_t)SSIZE_MAX }, { buf, 3 } };
+		struct msghdr hm = { .msg_iov = huge, .msg_iovlen = 3 };
+		snprintf(name, sizeof name, "unix_%s_sendmsg_iov_lengths_overflowing_efault", t);
+		kt_expect_err(name, R(sendmsg(sv[0], &hm, MSG_DONTWAIT)), EFAULT);
 		if (dgram) {
 			kt_expect_eq("unix_dgram_send_zero_length", R(send(sv[0], "", 0, 0)), 0);
 			kt_expect_eq("unix_dgram_zero_length_received_as_0",

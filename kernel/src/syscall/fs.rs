@@ -13,7 +13,9 @@ use keel_vfs::{Inode, LookupCtx, Metadata, OpenFile};
 
 use super::Caller;
 use crate::fs::scratch::Scratch;
-use crate::mm::usercopy::{copy_from_user, copy_to_user, copy_to_user_partial, read_cstr, UserPtr};
+use crate::mm::usercopy::{
+    check_range, copy_from_user, copy_to_user, copy_to_user_partial, read_cstr, UserPtr,
+};
 
 /// Bytes moved per step of a large read or write.
 const CHUNK: usize = 64 * 1024;
@@ -256,8 +258,9 @@ fn read_iovecs(iov: u64, cnt: i32) -> KResult<Vec<IoVec>> {
     if !(0..=IOV_MAX).contains(&cnt) {
         return Err(Errno::EINVAL);
     }
-    // Linux's iovec import: a negative length is EINVAL; otherwise the total is clamped to
-    // MAX_RW_COUNT by shortening the buffers that go past it.
+    // Linux's iovec import: a negative length is EINVAL, a piece outside user space EFAULT
+    // (before anything moves); the total is clamped to MAX_RW_COUNT by shortening the
+    // buffers that go past it.
     let mut v = Vec::with_capacity(cnt as usize);
     let mut total: u64 = 0;
     for k in 0..cnt as usize {
@@ -265,6 +268,7 @@ fn read_iovecs(iov: u64, cnt: i32) -> KResult<Vec<IoVec>> {
         if (e.iov_len as i64) < 0 {
             return Err(Errno::EINVAL);
         }
+        check_range(e.iov_base, e.iov_len as usize)?;
         e.iov_len = e.iov_len.min(MAX_RW_COUNT - total);
         total += e.iov_len;
         v.push(e);

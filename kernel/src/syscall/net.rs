@@ -427,6 +427,7 @@ pub(super) fn read_iov(m: &MsgHdr) -> KResult<Vec<IoVec>> {
         return Err(Errno::EMSGSIZE);
     }
     let mut v = Vec::with_capacity(m.iovlen as usize);
+    let mut total = 0u64;
     for i in 0..m.iovlen {
         let mut b = [0u8; 16];
         copy_from_user(&mut b, m.iov + i * 16)?;
@@ -435,6 +436,12 @@ pub(super) fn read_iov(m: &MsgHdr) -> KResult<Vec<IoVec>> {
         if len > isize::MAX as u64 {
             return Err(Errno::EINVAL);
         }
+        // As Linux's import_iovec: each piece must lie in user space as given (EFAULT), then
+        // the pieces are cut so that together they hold at most MAX_RW_COUNT bytes (so no
+        // sum of them can overflow).
+        check_range(base, len as usize)?;
+        let len = len.min(super::fs::MAX_RW_COUNT - total);
+        total += len;
         v.push(IoVec {
             iov_base: base,
             iov_len: len,

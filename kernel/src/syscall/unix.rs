@@ -215,6 +215,7 @@ fn send(
         names::autobind(s)?;
     }
     let nonblock = f.flags() & O_NONBLOCK != 0 || flags & MSG_DONTWAIT != 0;
+    // read_iov keeps the sum within MAX_RW_COUNT; sendto's one piece is already cut.
     let total: u64 = iov.iter().map(|v| v.iov_len).sum::<u64>().min(MAX_RW_COUNT);
     if s.kind() != Kind::Stream {
         let target = match to.filter(|_| s.kind() == Kind::Dgram) {
