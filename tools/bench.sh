@@ -11,8 +11,8 @@
 # ratio). The benchmarks (bench.c has the details): null syscall (getppid), open+close, 4 KiB
 # anonymous page fault, stat of a path, fstat, 4 KiB read of /dev/zero, 4 KiB write to
 # /dev/null, fork+exit+wait, fork+exec+wait (of a tiny static program), 1-byte pipe round trip
-# between two processes, 64 KiB pipe bandwidth (64 MiB between two processes, MiB/s), and an
-# epoll cycle (epoll_create1 + epoll_ctl ADD of a pipe + epoll_wait timeout 0 + close).
+# between two processes, 64 KiB pipe bandwidth (64 MiB between two processes, MiB/s), the same
+# two through AF_UNIX stream socket pairs, and an epoll cycle (epoll_create1 + epoll_ctl ADD of a pipe + epoll_wait timeout 0 + close).
 # A benchmark that fails on one side (e.g. fork is ENOSYS) shows `n/a (error: REASON)` there;
 # a run that stops early (hang, crash, timeout) keeps the benchmarks it finished and shows
 # `n/a (no result: ...)` for the rest. Only a Linux run without any result stops the script.

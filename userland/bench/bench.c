@@ -16,6 +16,8 @@
  *                   libc); the parent wait4s for it
  *   pipe-roundtrip  1 byte parent -> child through one pipe and back through another
  *   pipe-bw-64k     64 MiB through a pipe in 64 KiB writes, child to parent: MiB/s
+ *   unix-roundtrip  pipe-roundtrip through two AF_UNIX stream socket pairs
+ *   unix-bw-64k     pipe-bw-64k through an AF_UNIX stream socket pair: MiB/s
  *   epoll-cycle     epoll_create1 + epoll_ctl(ADD) of a pipe's read end + epoll_wait(timeout
  *                   0) + close
  * Every system call under test is a raw `syscall` (kt_sys), so libc adds nothing.
@@ -33,6 +35,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -248,6 +251,22 @@ static long make_pipe(long fds[2])
 	return 0;
 }
 
+/* A connected AF_UNIX stream socket pair into two longs: a channel like a pipe, in both
+ * directions. */
+static long make_unix_pair(long fds[2])
+{
+	int p[2];
+	long r = kt_sys4(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, p);
+	if (is_err(r))
+		return r;
+	fds[0] = p[0];
+	fds[1] = p[1];
+	return 0;
+}
+
+/* What the round-trip and bandwidth benchmarks send through: pipes, or unix sockets. */
+static long (*make_channel)(long fds[2]) = make_pipe;
+
 /* Stops a child that a failed benchmark leaves behind. */
 static void stop_child(long pid)
 {
@@ -259,12 +278,12 @@ static void stop_child(long pid)
 static double pipe_roundtrip(long n)
 {
 	long fds[4] = { -1, -1, -1, -1 }; /* to child: 0 read, 1 write; back: 2 read, 3 write */
-	long r = make_pipe(fds);
+	long r = make_channel(fds);
 	if (!is_err(r))
-		r = make_pipe(fds + 2);
+		r = make_channel(fds + 2);
 	if (is_err(r)) {
 		close_fds(fds, 4);
-		return fail("pipe2: %s", kt_res(r));
+		return fail("pipe2/socketpair: %s", kt_res(r));
 	}
 	long pid = kt_sys0(SYS_fork);
 	if (pid == 0) {
@@ -308,9 +327,9 @@ static char bwbuf[BW_CHUNK];
 static double pipe_bandwidth(long chunks)
 {
 	long fds[2] = { -1, -1 };
-	long r = make_pipe(fds);
+	long r = make_channel(fds);
 	if (is_err(r))
-		return fail("pipe2: %s", kt_res(r));
+		return fail("pipe2/socketpair: %s", kt_res(r));
 	long pid = kt_sys0(SYS_fork);
 	if (pid == 0) {
 		kt_sys1(SYS_close, fds[0]);
@@ -348,6 +367,22 @@ static double pipe_bandwidth(long chunks)
 	if (total != chunks * BW_CHUNK)
 		return fail("read %ld bytes, expected %ld", total, chunks * BW_CHUNK);
 	return (double)total / (1024.0 * 1024.0) / ((double)dt / 1e9);
+}
+
+static double unix_roundtrip(long n)
+{
+	make_channel = make_unix_pair;
+	double v = pipe_roundtrip(n);
+	make_channel = make_pipe;
+	return v;
+}
+
+static double unix_bandwidth(long chunks)
+{
+	make_channel = make_unix_pair;
+	double v = pipe_bandwidth(chunks);
+	make_channel = make_pipe;
+	return v;
 }
 
 static double epoll_cycle(long n)
@@ -397,6 +432,8 @@ static const struct bench benches[] = {
 	{ "fork-exec-wait", fork_exec_wait, 100, 0 },
 	{ "pipe-roundtrip", pipe_roundtrip, 2000, 0 },
 	{ "pipe-bw-64k", pipe_bandwidth, BW_TOTAL / BW_CHUNK, 1 },
+	{ "unix-roundtrip", unix_roundtrip, 2000, 0 },
+	{ "unix-bw-64k", unix_bandwidth, BW_TOTAL / BW_CHUNK, 1 },
 	{ "epoll-cycle", epoll_cycle, 10000, 0 },
 };
 
