@@ -761,6 +761,15 @@ static void u_rights(void)
 		close(f.fds[1]);
 	}
 
+	struct iovec one = { "F", 1 };
+	struct msghdr nullctl = { .msg_iov = &one, .msg_iovlen = 1, .msg_controllen = 24 };
+	/* Raw calls: musl's sendmsg copies the control buffer itself (and refuses > 1024). */
+	kt_expect_err("unix_sendmsg_null_control_with_length_efault",
+		      kt_sys3(SYS_sendmsg, sv[0], &nullctl, 0), EFAULT);
+	nullctl.msg_control = buf;
+	nullctl.msg_controllen = 1 << 20;
+	kt_expect_err("unix_sendmsg_control_over_optmem_enobufs",
+		      kt_sys3(SYS_sendmsg, sv[0], &nullctl, 0), ENOBUFS);
 	int bad = 9999;
 	kt_expect_err("unix_scm_rights_bad_fd_ebadf", u_send_fds(sv[0], &bad, 1), EBADF);
 	kt_expect_err("unix_scm_rights_bad_fd_sends_nothing",

@@ -162,11 +162,14 @@ pub fn write_name(a: &UnixAddr, addr: u64, lenp: u64) -> KResult<usize> {
 /// (EPERM, Linux's `scm_check_creds`). EINVAL for a malformed buffer.
 fn control_in(c: &Caller, control: u64, len: u64) -> KResult<(Vec<Arc<OpenFile>>, Ucred)> {
     let mut cred = Ucred::current();
-    if control == 0 || len == 0 {
+    if len == 0 {
         return Ok((Vec::new(), cred));
     }
     if len > OPTMEM_MAX {
         return Err(Errno::ENOBUFS);
+    }
+    if control == 0 {
+        return Err(Errno::EFAULT);
     }
     let mut buf = alloc::vec![0u8; len as usize];
     copy_from_user(&mut buf, control)?;
