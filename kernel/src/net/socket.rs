@@ -83,6 +83,18 @@ pub struct SocketFile {
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
 
+/// What `fstat` shows for a socket of any family: Linux's sockfs inode.
+pub fn metadata(ino: u64) -> Metadata {
+    Metadata {
+        mode: S_IFSOCK | 0o777,
+        ino,
+        nlink: 1,
+        blksize: 4096,
+        dev: 8, // sockfs
+        ..Metadata::default()
+    }
+}
+
 /// A new inode number on sockfs, shared by every socket family so `fstat` tells sockets
 /// apart.
 pub fn next_ino() -> u64 {
@@ -479,14 +491,7 @@ impl FileOps for SocketFile {
     }
 
     fn stat(&self) -> Metadata {
-        Metadata {
-            mode: S_IFSOCK | 0o777,
-            ino: self.ino,
-            nlink: 1,
-            blksize: 4096,
-            dev: 8, // sockfs
-            ..Metadata::default()
-        }
+        metadata(self.ino)
     }
 
     fn as_any(&self) -> Option<&dyn core::any::Any> {

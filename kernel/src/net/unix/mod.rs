@@ -34,7 +34,7 @@ use keel_abi::{Errno, KResult};
 use keel_net::consts::*;
 use keel_net::sockopt::{self, Opt};
 use keel_net::unix::UnixAddr;
-use keel_vfs::consts::{POLLERR, POLLHUP, POLLIN, POLLOUT, S_IFSOCK};
+use keel_vfs::consts::{POLLERR, POLLHUP, POLLIN, POLLOUT};
 use keel_vfs::{FileOps, Inode, Metadata, OpenFile, Pollee};
 
 use super::options::Options;
@@ -559,14 +559,7 @@ impl FileOps for UnixFile {
     }
 
     fn stat(&self) -> Metadata {
-        Metadata {
-            mode: S_IFSOCK | 0o777,
-            ino: self.0.ino,
-            nlink: 1,
-            blksize: 4096,
-            dev: 8, // sockfs
-            ..Metadata::default()
-        }
+        super::socket::metadata(self.0.ino)
     }
 
     fn as_any(&self) -> Option<&dyn core::any::Any> {
