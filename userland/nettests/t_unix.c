@@ -321,6 +321,22 @@ static void u_datagrams(void)
 	}
 }
 
+/* Empty datagrams cost their sender too: a flood of them to a peer (a socketpair, so no
+ * queue-length limit) ends in EAGAIN instead of growing the queue without bound. */
+static void u_empty_flood(void)
+{
+	int sv[2];
+	long n = 0, r = 0;
+	if (u_pair(SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, sv) < 0)
+		return;
+	while (n < 100000 && (r = R(send(sv[0], "", 0, 0))) == 0)
+		n++;
+	kt_expect_err("unix_dgram_empty_datagram_flood_eagain", r, EAGAIN);
+	kt_expect_true("unix_dgram_empty_datagrams_queued_before_eagain", n > 0, "some");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void u_named(void)
 {
 	struct sockaddr_un a, x, got;
@@ -1016,7 +1032,7 @@ static void u_passcred(void)
 static void t_unix(void)
 {
 	static void (*const sections[])(void) = {
-		u_socketpair, u_stream, u_datagrams, u_named, u_abstract_names, u_dgram_names,
+		u_socketpair, u_stream, u_datagrams, u_empty_flood, u_named, u_abstract_names, u_dgram_names,
 		u_listen, u_creds, u_rights, u_passcred, u_readiness, u_blocking,
 	};
 	/* SIGALRM without SA_RESTART bounds every section: a call that blocks for a wakeup

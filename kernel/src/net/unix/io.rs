@@ -14,6 +14,10 @@ use keel_vfs::consts::{POLLIN, POLLOUT};
 use keel_vfs::{OpenFile, Pollee};
 
 use super::{Inner, Kind, Msg, Shared, State, Ucred, UnixSocket, RCV_SHUTDOWN, SEND_SHUTDOWN};
+
+/// What a queued message costs its sender beyond its bytes, as Linux charges an skb's
+/// truesize: the queue entry and its bookkeeping.
+const MSG_OVERHEAD: usize = 512;
 use crate::fs::readiness::{self, Nudge, Subscription};
 
 /// What one receive brought.
@@ -43,17 +47,19 @@ impl Received {
 }
 
 /// Retries `op` until it stops saying EAGAIN, sleeping between tries until one of `watch`
-/// is notified (subscribed before each try, so a change between the try and the sleep is
-/// not lost). A timeout gives EAGAIN; a signal ERESTARTSYS, or EINTR when a timeout was set
-/// (Linux's `sock_intr_errno`).
+/// is notified. The first try subscribes to nothing (the common case does not wait); every
+/// try after it is made subscribed, so a change between the try and the sleep is not lost.
+/// A timeout gives EAGAIN; a signal ERESTARTSYS, or EINTR when a timeout was set (Linux's
+/// `sock_intr_errno`).
 fn block_on<R>(
     watch: &[&dyn Pollee],
     nonblock: bool,
     timeout_ns: Option<u64>,
     mut op: impl FnMut() -> KResult<R>,
 ) -> KResult<R> {
-    if nonblock {
-        return op();
+    match op() {
+        Err(Errno::EAGAIN) if !nonblock => {}
+        r => return r,
     }
     let deadline = timeout_ns.map(|t| crate::time::monotonic_ns().saturating_add(t));
     loop {
@@ -261,7 +267,9 @@ impl UnixSocket {
         })
     }
 
-    /// A message from this socket, its bytes charged to it until read.
+    /// A message from this socket, charged to it until read: its bytes, the descriptors it
+    /// carries and [`MSG_OVERHEAD`], so that empty datagrams and descriptor-laden messages are
+    /// bounded by the send buffer as well.
     fn charge(
         &self,
         data: Vec<u8>,
@@ -269,7 +277,7 @@ impl UnixSocket {
         rights: Vec<Arc<OpenFile>>,
         cred: Ucred,
     ) -> Msg {
-        let n = data.len();
+        let n = data.len() + MSG_OVERHEAD + rights.len() * core::mem::size_of::<usize>();
         self.shared.wmem.fetch_add(n, Ordering::AcqRel);
         Msg {
             data,
@@ -436,9 +444,9 @@ impl UnixSocket {
         let (rcvtimeo, _) = self.timeouts();
         let deadline = rcvtimeo.map(|t| crate::time::monotonic_ns().saturating_add(t));
         let mut out = Received::nothing();
+        // Subscribed only for the tries after one found nothing (see `block_on`).
+        let mut watch: Option<(Arc<Nudge>, Subscription<'_>)> = None;
         loop {
-            let nudge = Nudge::new();
-            let _sub = (!nonblock).then(|| Subscription::new(&self.shared.ready, nudge.clone()));
             let mut consumed = Vec::new();
             let mut charged = Vec::new();
             let outcome = {
@@ -480,8 +488,17 @@ impl UnixSocket {
                 out.full = out.n;
                 return Ok(out);
             }
-            if let Err(e) = wait(&nudge, deadline) {
-                return if out.n > 0 { Ok(out) } else { Err(e) };
+            match watch.take() {
+                None => {
+                    let nudge = Nudge::new();
+                    let sub = Subscription::new(&self.shared.ready, nudge.clone());
+                    watch = Some((nudge, sub));
+                }
+                Some((nudge, _sub)) => {
+                    if let Err(e) = wait(&nudge, deadline) {
+                        return if out.n > 0 { Ok(out) } else { Err(e) };
+                    }
+                }
             }
         }
     }

@@ -154,7 +154,8 @@ struct Msg {
     rights: Vec<Arc<OpenFile>>,
     /// Who sent it (`SCM_CREDENTIALS`, for a receiver with `SO_PASSCRED`).
     cred: Ucred,
-    /// The sender, charged `charged` bytes until they are read or dropped.
+    /// The sender, charged `charged` bytes (the data's, then the overhead's, see `io.rs`)
+    /// until they are read or the message is dropped.
     charge: Arc<Shared>,
     charged: usize,
 }
