@@ -113,15 +113,13 @@ impl SockAddrIn {
     }
 }
 
-/// How many bytes of an encoded address to copy for a user buffer of `user_len` bytes, and
-/// the length to report back: Linux copies `min(user_len, 16)` and always reports 16 (the
-/// caller detects truncation from the reported length). EINVAL for a negative length.
-pub fn copy_len(user_len: i32) -> KResult<(usize, u32)> {
+/// How many bytes of an encoded address of `full` bytes to copy for a user buffer of
+/// `user_len` bytes, and the length to report back: Linux copies `min(user_len, full)` and
+/// always reports `full` (the caller detects truncation from the reported length). EINVAL for
+/// a negative length.
+pub fn copy_len(user_len: i32, full: usize) -> KResult<(usize, u32)> {
     if user_len < 0 {
         return Err(Errno::EINVAL);
     }
-    Ok((
-        (user_len as usize).min(SOCKADDR_IN_LEN),
-        SOCKADDR_IN_LEN as u32,
-    ))
+    Ok(((user_len as usize).min(full), full as u32))
 }

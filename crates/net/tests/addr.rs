@@ -1,6 +1,6 @@
 //! sockaddr_in decoding with Linux's errno for each call, and option values.
 use keel_abi::Errno;
-use keel_net::addr::{copy_len, ConnectTarget};
+use keel_net::addr::{copy_len, ConnectTarget, SOCKADDR_IN_LEN};
 use keel_net::consts::*;
 use keel_net::sockopt::{self, Opt};
 use keel_net::SockAddrIn;
@@ -57,9 +57,9 @@ fn connect_with_af_unspec_disconnects() {
 
 #[test]
 fn reported_address_length_is_always_sixteen() {
-    assert_eq!(copy_len(4), Ok((4, 16)));
-    assert_eq!(copy_len(100), Ok((16, 16)));
-    assert_eq!(copy_len(-1), Err(Errno::EINVAL));
+    assert_eq!(copy_len(4, SOCKADDR_IN_LEN), Ok((4, 16)));
+    assert_eq!(copy_len(100, SOCKADDR_IN_LEN), Ok((16, 16)));
+    assert_eq!(copy_len(-1, SOCKADDR_IN_LEN), Err(Errno::EINVAL));
 }
 
 #[test]

@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 
 use keel_abi::uio::IoVec;
 use keel_abi::{Errno, KResult};
-use keel_net::addr::{copy_len, SOCKADDR_IN_LEN};
+use keel_net::addr::copy_len;
 use keel_net::consts::*;
 use keel_net::SockAddrIn;
 use keel_vfs::consts::{O_NONBLOCK, O_RDWR};
@@ -71,25 +71,39 @@ pub(super) fn addr_in(addr: u64, len: u32) -> KResult<Vec<u8>> {
     Ok(b)
 }
 
-/// Copies an address out (move_addr_to_user): reads the user's length (negative is
-/// EINVAL), copies at most that much, and stores the full length.
-fn addr_out(a: Option<SockAddrIn>, addr: u64, lenp: u64) -> KResult<()> {
+/// Copies an encoded address out (move_addr_to_user) unless `addr` is NULL: reads the
+/// user's length (negative is EINVAL), copies at most that much, and stores the full length.
+/// `None` is no address to report (a TCP recvfrom, an unnamed unix sender): length 0.
+pub(super) fn addr_out(a: Option<&[u8]>, addr: u64, lenp: u64) -> KResult<()> {
     if addr == 0 {
         return Ok(());
     }
+    write_name(a.unwrap_or(&[]), addr, lenp).map(|_| ())
+}
+
+/// getsockname/getpeername always write (EFAULT for a NULL address, unlike recvfrom).
+pub(super) fn write_name(a: &[u8], addr: u64, lenp: u64) -> KResult<usize> {
     let ulen = UserPtr::<i32>::new(lenp).read()?;
-    let Some(a) = a else {
-        // No address to report (a TCP recvfrom): the length becomes 0.
-        if ulen < 0 {
-            return Err(Errno::EINVAL);
-        }
-        return UserPtr::<i32>::new(lenp).write(0);
-    };
-    let (n, full) = copy_len(ulen)?;
+    let (n, full) = copy_len(ulen, a.len())?;
     if n > 0 {
-        copy_to_user(addr, &a.encode()[..n])?;
+        copy_to_user(addr, &a[..n])?;
     }
-    UserPtr::<i32>::new(lenp).write(full as i32)
+    UserPtr::<i32>::new(lenp).write(full as i32)?;
+    Ok(0)
+}
+
+/// A received message's source into a `msghdr` (unless `msg_name` is NULL): at most
+/// `msg_namelen` bytes, and the full length into `msg_namelen` (0 for no address).
+pub(super) fn msg_name_out(m: &MsgHdr, msg: u64, a: Option<&[u8]>) -> KResult<()> {
+    if m.name == 0 {
+        return Ok(());
+    }
+    let a = a.unwrap_or(&[]);
+    let k = (m.namelen as usize).min(a.len());
+    if k > 0 {
+        copy_to_user(m.name, &a[..k])?;
+    }
+    UserPtr::<u32>::new(msg + 8).write(a.len() as u32)
 }
 
 pub fn sys_socket(c: &Caller, domain: i32, ty: u32, proto: i32) -> KResult<usize> {
@@ -165,7 +179,7 @@ pub fn sys_accept4(c: &Caller, fd: i32, addr: u64, lenp: u64, flags: u32) -> KRe
     };
     // Linux installs the fd only after the address is copied out; a bad address pointer
     // loses the connection with EFAULT.
-    addr_out(Some(peer), addr, lenp)?;
+    addr_out(Some(&peer.encode()), addr, lenp)?;
     let f = OpenFile::new(new, None, O_RDWR | nonblock);
     let fd = c.process().fds().alloc(f, flags & SOCK_CLOEXEC != 0)?;
     Ok(fd as usize)
@@ -184,27 +198,20 @@ pub fn sys_connect(c: &Caller, fd: i32, addr: u64, len: u32) -> KResult<usize> {
 
 pub fn sys_getsockname(c: &Caller, fd: i32, addr: u64, lenp: u64) -> KResult<usize> {
     if let Some((_, u)) = unix_sock(c, fd)? {
-        return unix::write_name(&u.name(), addr, lenp);
+        return write_name(&u.name().encode(), addr, lenp);
     }
-    with_sock(c, fd, |_, s| write_name(s.local_addr()?, addr, lenp))
-}
-
-/// getsockname/getpeername always write (EFAULT for a NULL address, unlike recvfrom).
-fn write_name(a: SockAddrIn, addr: u64, lenp: u64) -> KResult<usize> {
-    let ulen = UserPtr::<i32>::new(lenp).read()?;
-    let (n, full) = copy_len(ulen)?;
-    if n > 0 {
-        copy_to_user(addr, &a.encode()[..n])?;
-    }
-    UserPtr::<i32>::new(lenp).write(full as i32)?;
-    Ok(0)
+    with_sock(c, fd, |_, s| {
+        write_name(&s.local_addr()?.encode(), addr, lenp)
+    })
 }
 
 pub fn sys_getpeername(c: &Caller, fd: i32, addr: u64, lenp: u64) -> KResult<usize> {
     if let Some((_, u)) = unix_sock(c, fd)? {
-        return unix::write_name(&u.peer_name()?, addr, lenp);
+        return write_name(&u.peer_name()?.encode(), addr, lenp);
     }
-    with_sock(c, fd, |_, s| write_name(s.peer_addr()?, addr, lenp))
+    with_sock(c, fd, |_, s| {
+        write_name(&s.peer_addr()?.encode(), addr, lenp)
+    })
 }
 
 pub fn sys_setsockopt(
@@ -396,7 +403,11 @@ pub fn sys_recvfrom(
     with_sock(c, fd, |f, s| {
         let (n, full, from) =
             recv_user(f, s, buf, len.min(super::fs::MAX_RW_COUNT as usize), flags)?;
-        addr_out(from, addr, lenp)?;
+        addr_out(
+            from.map(|a| a.encode()).as_ref().map(|b| b.as_slice()),
+            addr,
+            lenp,
+        )?;
         Ok(if flags & MSG_TRUNC != 0 && !s.is_stream() {
             full
         } else {
@@ -539,17 +550,8 @@ pub fn sys_recvmsg(c: &Caller, fd: i32, msg: u64, flags: u32) -> KResult<usize> 
             (n, full, from)
         };
         // msg_namelen, msg_controllen (no ancillary data) and msg_flags back to the user.
-        if m.name != 0 {
-            let nl = match from {
-                Some(a) => {
-                    let k = (m.namelen as usize).min(SOCKADDR_IN_LEN);
-                    copy_to_user(m.name, &a.encode()[..k])?;
-                    SOCKADDR_IN_LEN as u32
-                }
-                None => 0,
-            };
-            UserPtr::<u32>::new(msg + 8).write(nl)?;
-        }
+        let name = from.map(|a| a.encode());
+        msg_name_out(&m, msg, name.as_ref().map(|b| b.as_slice()))?;
         UserPtr::<u64>::new(msg + 40).write(0)?;
         let mut out_flags = 0;
         if full > done {

@@ -15,7 +15,7 @@ use keel_vfs::consts::{O_NONBLOCK, O_RDWR};
 use keel_vfs::OpenFile;
 
 use super::fs::{with_ctx, MAX_RW_COUNT};
-use super::net::{addr_in, read_iov, read_msghdr};
+use super::net::{addr_in, addr_out, msg_name_out, read_iov, read_msghdr};
 use super::Caller;
 use crate::mm::usercopy::{check_range, copy_from_user, copy_to_user, UserPtr};
 use crate::net::unix::{names, Kind, Ucred, UnixFile, UnixSocket};
@@ -132,28 +132,16 @@ pub fn accept(
     let new = s.accept(f.flags() & O_NONBLOCK != 0)?;
     let peer = new.peer_name().unwrap_or(UnixAddr::Unnamed);
     let file = new_file(new, flags & SOCK_NONBLOCK != 0);
-    if addr != 0 {
-        // Linux installs the descriptor only after the address is out; a bad pointer loses
-        // the connection.
-        write_name(&peer, addr, lenp)?;
-    }
+    // Linux installs the descriptor only after the address is out; a bad pointer loses the
+    // connection.
+    addr_out(Some(&peer.encode()), addr, lenp)?;
     Ok(c.process().fds().alloc(file, flags & SOCK_CLOEXEC != 0)? as usize)
 }
 
-/// getsockname/getpeername/accept: the name, cut to the user's length, whose full length
-/// is stored.
-pub fn write_name(a: &UnixAddr, addr: u64, lenp: u64) -> KResult<usize> {
-    let ulen = UserPtr::<i32>::new(lenp).read()?;
-    if ulen < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let bytes = a.encode();
-    let n = (ulen as usize).min(bytes.len());
-    if n > 0 {
-        copy_to_user(addr, &bytes[..n])?;
-    }
-    UserPtr::<i32>::new(lenp).write(bytes.len() as i32)?;
-    Ok(0)
+/// A received message's source as recvfrom/recvmsg report it: an unnamed sender is no
+/// address at all, a zero length (`unix_copy_addr`), unlike getpeername's bare family.
+fn source(a: &UnixAddr) -> Option<Vec<u8>> {
+    (*a != UnixAddr::Unnamed).then(|| a.encode())
 }
 
 /// What a `sendmsg` control buffer carries: the open files `SCM_RIGHTS` names (EBADF for
@@ -481,22 +469,8 @@ pub fn recvfrom(
         iov_len: len as u64,
     }];
     let got = recv(c, f, s, &iov, flags, 0)?;
-    if addr != 0 {
-        recv_name(&got.from, addr, lenp)?;
-    }
+    addr_out(source(&got.from).as_deref(), addr, lenp)?;
     Ok(got.ret)
-}
-
-/// A received message's source: an unnamed sender is a zero length (`unix_copy_addr`).
-fn recv_name(a: &UnixAddr, addr: u64, lenp: u64) -> KResult<()> {
-    if *a == UnixAddr::Unnamed {
-        let ulen = UserPtr::<i32>::new(lenp).read()?;
-        if ulen < 0 {
-            return Err(Errno::EINVAL);
-        }
-        return UserPtr::<i32>::new(lenp).write(0);
-    }
-    write_name(a, addr, lenp).map(|_| ())
 }
 
 pub fn recvmsg(
@@ -514,17 +488,7 @@ pub fn recvmsg(
         m.controllen.min(i32::MAX as u64) as usize
     };
     let got = recv(c, f, s, &iov, flags, controllen)?;
-    if m.name != 0 {
-        let nl = if got.from == UnixAddr::Unnamed {
-            0
-        } else {
-            let b = got.from.encode();
-            let k = (m.namelen as usize).min(b.len());
-            copy_to_user(m.name, &b[..k])?;
-            b.len() as u32
-        };
-        UserPtr::<u32>::new(msg + 8).write(nl)?;
-    }
+    msg_name_out(&m, msg, source(&got.from).as_deref())?;
     if !got.control.is_empty() {
         copy_to_user(m.control, &got.control)?;
     }
