@@ -337,6 +337,30 @@ static void u_empty_flood(void)
 	close(sv[1]);
 }
 
+/* write(2) and read(2) of a datagram larger than the kernel's 64 KiB copy steps: still
+ * one datagram, read whole (and scattered whole by readv). */
+static void u_big_datagram(void)
+{
+	static char out[100000], in[200000];
+	int sv[2];
+	if (u_pair(SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, sv) < 0)
+		return;
+	for (size_t i = 0; i < sizeof out; i++)
+		out[i] = (char)(i * 7 + 3);
+	kt_expect_eq("unix_seqpacket_write_100000_bytes", R(write(sv[0], out, sizeof out)), 100000);
+	long r = R(read(sv[1], in, sizeof in));
+	kt_expect_true("unix_seqpacket_read_whole_100000_byte_record",
+		       r == 100000 && memcmp(in, out, sizeof out) == 0, "100000 bytes, intact");
+	kt_expect_err("unix_seqpacket_write_was_one_record", R(read(sv[1], in, sizeof in)), EAGAIN);
+	write(sv[0], out, sizeof out);
+	struct iovec v[2] = { { in, 70000 }, { in + 70000, 70000 } };
+	r = R(readv(sv[1], v, 2));
+	kt_expect_true("unix_seqpacket_readv_scatters_one_record",
+		       r == 100000 && memcmp(in, out, sizeof out) == 0, "100000 bytes over two buffers");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void u_named(void)
 {
 	struct sockaddr_un a, x, got;
@@ -1032,7 +1056,7 @@ static void u_passcred(void)
 static void t_unix(void)
 {
 	static void (*const sections[])(void) = {
-		u_socketpair, u_stream, u_datagrams, u_empty_flood, u_named, u_abstract_names, u_dgram_names,
+		u_socketpair, u_stream, u_datagrams, u_empty_flood, u_big_datagram, u_named, u_abstract_names, u_dgram_names,
 		u_listen, u_creds, u_rights, u_passcred, u_readiness, u_blocking,
 	};
 	/* SIGALRM without SA_RESTART bounds every section: a call that blocks for a wakeup

@@ -93,7 +93,32 @@ fn stat_of(m: &Metadata) -> Stat {
 
 pub fn sys_read(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> {
     let f = file(c, fd)?;
+    if let Some(r) = unix_rw(c, &f, &[one_iovec(buf, count)], false) {
+        return r;
+    }
     read_into(&f, buf, count, None)
+}
+
+fn one_iovec(buf: u64, count: usize) -> IoVec {
+    IoVec {
+        iov_base: buf,
+        iov_len: count.min(MAX_RW_COUNT as usize) as u64,
+    }
+}
+
+/// Reads and writes on a unix socket are its recvmsg and sendmsg without a name or control
+/// data, so a datagram is one message whatever its size (the file loops here move 64 KiB
+/// steps). `None` for another file, or when there is nothing to move (the file path answers).
+fn unix_rw(c: &Caller, f: &OpenFile, iov: &[IoVec], write: bool) -> Option<KResult<usize>> {
+    let s = crate::net::unix::UnixFile::of(f)?;
+    if iov.iter().all(|v| v.iov_len == 0) {
+        return None;
+    }
+    Some(if write {
+        super::unix::write(c, f, s, iov)
+    } else {
+        super::unix::read(c, f, s, iov)
+    })
 }
 
 /// Reads up to `count` bytes into user memory, at `at` (pread) or the file offset. A fault
@@ -176,6 +201,9 @@ fn zero_user(buf: u64, count: usize) -> KResult<usize> {
 
 pub fn sys_write(c: &Caller, fd: i32, buf: u64, count: usize) -> KResult<usize> {
     let f = file(c, fd)?;
+    if let Some(r) = unix_rw(c, &f, &[one_iovec(buf, count)], true) {
+        return r;
+    }
     write_from(&f, buf, count, None)
 }
 
@@ -300,11 +328,17 @@ fn each_iovec(
 
 pub fn sys_readv(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
     let f = file(c, fd)?;
+    if let Some(r) = unix_rw(c, &f, &read_iovecs(iov, cnt)?, false) {
+        return r;
+    }
     each_iovec(iov, cnt, |base, len| read_into(&f, base, len, None))
 }
 
 pub fn sys_writev(c: &Caller, fd: i32, iov: u64, cnt: i32) -> KResult<usize> {
     let f = file(c, fd)?;
+    if let Some(r) = unix_rw(c, &f, &read_iovecs(iov, cnt)?, true) {
+        return r;
+    }
     each_iovec(iov, cnt, |base, len| write_from(&f, base, len, None))
 }
 

@@ -273,6 +273,17 @@ fn send(
     }
 }
 
+/// `write(2)`/`writev(2)`: a send without an address or control data.
+pub fn write(c: &Caller, f: &OpenFile, s: &Arc<UnixSocket>, iov: &[IoVec]) -> KResult<usize> {
+    send(c, f, s, iov, None, (Vec::new(), Ucred::current()), 0)
+}
+
+/// `read(2)`/`readv(2)`: a receive without a name or control buffer (descriptors that came
+/// with the bytes are closed, as Linux does).
+pub fn read(c: &Caller, f: &OpenFile, s: &Arc<UnixSocket>, iov: &[IoVec]) -> KResult<usize> {
+    recv(c, f, s, iov, 0, 0).map(|g| g.ret)
+}
+
 /// A unix socket's open file and the socket.
 pub type Sock = (Arc<OpenFile>, Arc<UnixSocket>);
 
